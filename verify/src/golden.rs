@@ -1,0 +1,199 @@
+//! Golden reference values (`golden/*.toml`) and their evaluation.
+//!
+//! The format is documented in `golden/README.md`. Each case names a `quantity` computed by
+//! [`evaluate`] at `Params::default()` overridden by the case's `params` table, and either an
+//! `expected` value with an absolute `tolerance`, or `lower` / `upper` bounds. Optional
+//! `minus` (a second parameter override) turns the value into q(params) - q(params + minus);
+//! optional `max_over = { key, from, to, points }` takes the maximum over a linear sweep of
+//! one parameter.
+
+use serde::Deserialize;
+use theory::critical::{JcSearch, critical_coupling, critical_coupling_limit};
+use theory::fixed_point::homogeneous;
+use theory::girko::het_spectrum;
+use theory::het_fixed_point::{Branch, het_fixed_point};
+use theory::stability::hom_stability;
+use theory::{Params, balanced::balanced_limit};
+
+use crate::params_toml::apply_overrides;
+
+/// One golden file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenFile {
+    pub meta: Meta,
+    #[serde(rename = "case")]
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub format: String,
+    pub paper: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    pub key: String,
+    pub from: f64,
+    pub to: f64,
+    pub points: usize,
+}
+
+/// One golden case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: String,
+    pub quantity: String,
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub minus: Option<toml::Table>,
+    #[serde(default)]
+    pub max_over: Option<Sweep>,
+    pub expected: Option<f64>,
+    pub tolerance: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    /// Why the tolerance is what it is.
+    pub why: String,
+    /// Equation, figure/panel or sentence of the paper.
+    pub source: String,
+    /// How the expected value was obtained (stated in the text, closed form, read off a figure).
+    pub how: String,
+    /// If set, the case is a documented known disagreement: its reason.
+    pub known_failure: Option<String>,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub obtained: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub pass: bool,
+}
+
+/// Evaluate `quantity` at parameters `p`.
+///
+/// Quantities: `balanced.{phi_e,phi_i,w}`, `fixed_point.{x_e,x_i,w,phi_e,phi_i,a_e,a_i}`,
+/// `hom_max_re`, `girko_radius`, `bulk_max_re`, `j_c` (finite N), `j_c_inf`,
+/// `het.{mu_e,mu_i,delta0_e,delta0_i,phi_e,phi_i,phi_w}`.
+pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
+    let e = |x: theory::TheoryError| x.to_string();
+    let (group, field) = quantity.split_once('.').unwrap_or((quantity, ""));
+    match group {
+        "balanced" => {
+            let b = balanced_limit(p).map_err(e)?;
+            pick(field, &[("phi_e", b.phi_e), ("phi_i", b.phi_i), ("w", b.w)])
+        }
+        "fixed_point" => {
+            let f = homogeneous(p).map_err(e)?.primary;
+            pick(
+                field,
+                &[
+                    ("x_e", f.x_e),
+                    ("x_i", f.x_i),
+                    ("w", f.w),
+                    ("phi_e", f.phi_e),
+                    ("phi_i", f.phi_i),
+                    ("a_e", f.a_e),
+                    ("a_i", f.a_i),
+                ],
+            )
+        }
+        "hom_max_re" => Ok(hom_stability(p, &homogeneous(p).map_err(e)?.primary).max_re),
+        "girko_radius" => Ok(het_spectrum(p, &homogeneous(p).map_err(e)?.primary).radius),
+        "bulk_max_re" => Ok(het_spectrum(p, &homogeneous(p).map_err(e)?.primary).bulk_max_re),
+        "j_c" => Ok(critical_coupling(p, &JcSearch::default()).map_err(e)?.j_c),
+        "j_c_inf" => critical_coupling_limit(p).map_err(e),
+        "het" => {
+            let h = het_fixed_point(p, Branch::Heterogeneous).map_err(e)?;
+            pick(
+                field,
+                &[
+                    ("mu_e", h.mu_e),
+                    ("mu_i", h.mu_i),
+                    ("delta0_e", h.delta0_e),
+                    ("delta0_i", h.delta0_i),
+                    ("phi_e", h.phi_e),
+                    ("phi_i", h.phi_i),
+                    ("phi_w", h.phi_w),
+                ],
+            )
+        }
+        _ => Err(format!("unknown quantity '{quantity}'")),
+    }
+}
+
+fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, String> {
+    values
+        .iter()
+        .find(|(k, _)| *k == field)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| format!("unknown field '{field}'"))
+}
+
+impl Case {
+    /// The interval the obtained value must fall in.
+    pub fn bounds(&self) -> Result<(f64, f64), String> {
+        match (self.expected, self.tolerance, self.lower, self.upper) {
+            (Some(x), Some(t), None, None) => Ok((x - t, x + t)),
+            (None, None, lo, hi) if lo.is_some() || hi.is_some() => {
+                Ok((lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY)))
+            }
+            _ => Err(format!(
+                "case {}: give expected + tolerance, or lower and/or upper",
+                self.id
+            )),
+        }
+    }
+
+    fn value_at(&self, table: &toml::Table) -> Result<f64, String> {
+        let p = apply_overrides(Params::default(), table)?;
+        match &self.max_over {
+            None => evaluate(&self.quantity, &p),
+            Some(s) => {
+                let mut best = f64::NEG_INFINITY;
+                for k in 0..s.points {
+                    let v = s.from + (s.to - s.from) * k as f64 / (s.points.max(2) - 1) as f64;
+                    let mut t = table.clone();
+                    t.insert(s.key.clone(), toml::Value::Float(v));
+                    let q = apply_overrides(Params::default(), &t)?;
+                    best = best.max(evaluate(&self.quantity, &q)?);
+                }
+                Ok(best)
+            }
+        }
+    }
+
+    /// Compute the case.
+    pub fn run(&self) -> Result<Outcome, String> {
+        let (lo, hi) = self.bounds()?;
+        let mut obtained = self.value_at(&self.params)?;
+        if let Some(m) = &self.minus {
+            let mut t = self.params.clone();
+            for (k, v) in m {
+                t.insert(k.clone(), v.clone());
+            }
+            obtained -= self.value_at(&t)?;
+        }
+        Ok(Outcome {
+            obtained,
+            lo,
+            hi,
+            pass: obtained >= lo && obtained <= hi,
+        })
+    }
+}
+
+/// Load and parse a golden file.
+pub fn load(path: &std::path::Path) -> Result<GoldenFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,62 @@
+//! Reading [`Params`] from TOML (`--params FILE.toml`, golden cases): keys are the field names
+//! of `Params` (the paper's symbols: `n`, `j0`, `i0`, `g_e`, `tau_d`, ...), missing keys keep
+//! their current value, unknown keys are an error.
+
+use theory::Params;
+
+/// Overlay the keys of `table` on `base`.
+pub fn apply_overrides(base: Params, table: &toml::Table) -> Result<Params, String> {
+    let mut merged = toml::Table::try_from(base).map_err(|e| e.to_string())?;
+    for (k, v) in table {
+        // Integers are accepted where floats are meant (n = 5000).
+        let v = match v {
+            toml::Value::Integer(i) => toml::Value::Float(*i as f64),
+            other => other.clone(),
+        };
+        merged.insert(k.clone(), v);
+    }
+    Params::deserialize_table(merged)
+}
+
+trait FromTable {
+    fn deserialize_table(t: toml::Table) -> Result<Params, String>;
+}
+
+impl FromTable for Params {
+    fn deserialize_table(t: toml::Table) -> Result<Params, String> {
+        toml::Value::Table(t)
+            .try_into::<Params>()
+            .map_err(|e| e.to_string().lines().next().unwrap_or("").to_string())
+    }
+}
+
+/// Read a parameter file.
+pub fn read_params(path: &std::path::Path) -> Result<Params, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read --params {}: {e}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("--params {}: {}", path.display(), e.to_string().trim()))?;
+    apply_overrides(Params::default(), &table)
+        .map_err(|e| format!("--params {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use theory::Transfer;
+
+    #[test]
+    fn overrides_use_symbol_names() {
+        let t: toml::Table =
+            toml::from_str("n = 5000\nj0 = 1.5\ntransfer = { lif = { tau_m = 2.0 } }").unwrap();
+        let p = apply_overrides(Params::default(), &t).unwrap();
+        assert_eq!((p.n, p.j0, p.g_i), (5000.0, 1.5, 2.0));
+        assert_eq!(p.transfer, Transfer::Lif { tau_m: 2.0 });
+        let bad: toml::Table = toml::from_str("j00 = 1.5").unwrap();
+        assert!(
+            apply_overrides(Params::default(), &bad)
+                .unwrap_err()
+                .contains("j00")
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! The CLI contract: exact JSON keys, one-line errors naming the parameter, status 2 on bad
+//! input, never a panic or backtrace.
+
+use std::process::Command;
+
+fn balnet(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_balnet"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn keys(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json.trim())
+        .unwrap_or_else(|e| panic!("not one JSON object: {e}: {json}"));
+    let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn sorted(k: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn json_keys_are_exact() {
+    let cases: [(&[&str], &[&str]); 5] = [
+        (&["balanced-limit", "--json"], &["phi_e", "phi_i", "w"]),
+        (
+            &[
+                "fixed-point",
+                "--n",
+                "1e4",
+                "--j0",
+                "0.5",
+                "--i0",
+                "1",
+                "--json",
+            ],
+            &[
+                "x_e",
+                "x_i",
+                "w",
+                "phi_e",
+                "phi_i",
+                "a_e",
+                "a_i",
+                "hom_eigenvalues",
+                "hom_stable",
+                "girko_radius",
+                "bulk_max_re",
+                "outliers",
+                "lambda_q",
+                "het_stable",
+            ],
+        ),
+        (
+            &["critical-coupling", "--n", "1e12", "--i0", "0", "--json"],
+            &["j_c"],
+        ),
+        (&["critical-coupling", "--n", "inf", "--json"], &["j_c"]),
+        (
+            &["het-fixed-point", "--n", "1e4", "--j0", "1.0", "--json"],
+            &[
+                "mu_e", "mu_i", "delta0_e", "delta0_i", "phi_e", "phi_i", "phi_w", "branch",
+            ],
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, out, err) = balnet(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(keys(&out), sorted(expected), "{args:?}");
+    }
+    let (_, out, _) = balnet(&["het-fixed-point", "--n", "1e4", "--j0", "1.0", "--json"]);
+    assert!(out.contains("\"branch\":\"heterogeneous\""));
+    let (_, out, _) = balnet(&["fixed-point", "--json", "--n", "1e4"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["hom_eigenvalues"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        v["outliers"].as_array().unwrap()[0]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_parameter() {
+    let cases: [(&[&str], &str); 9] = [
+        (&["balanced-limit", "--g-e", "3", "--g-i", "2"], "g_e"),
+        (&["fixed-point", "--n", "-5"], "n"),
+        (&["fixed-point", "--n", "abc"], "--n"),
+        (&["fixed-point", "--c-e", "2"], "c_e"),
+        (&["fixed-point", "--j0", "nan"], "j0"),
+        (&["fixed-point", "--n", "inf"], "n"),
+        (&["critical-coupling", "--u", "1.5"], "u"),
+        (&["scan", "--x", "q=0:1:3", "--y", "i0=0:1:2"], "--x"),
+        (
+            &["fixed-point", "--params", "/nonexistent/p.toml"],
+            "--params",
+        ),
+    ];
+    for (args, name) in cases {
+        let (code, out, err) = balnet(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?} printed on stdout: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(name), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn params_file_and_flags_combine() {
+    let dir = std::env::temp_dir().join(format!("balnet-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("p.toml");
+    std::fs::write(&f, "n = 1e12\ni0 = 2.0\n").unwrap();
+    let (code, out, err) = balnet(&[
+        "critical-coupling",
+        "--params",
+        f.to_str().unwrap(),
+        "--i0",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let from_file: f64 = serde_json::from_str::<serde_json::Value>(&out).unwrap()["j_c"]
+        .as_f64()
+        .unwrap();
+    let (_, out, _) = balnet(&["critical-coupling", "--n", "1e12", "--i0", "0", "--json"]);
+    let from_flags: f64 = serde_json::from_str::<serde_json::Value>(&out).unwrap()["j_c"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(from_file, from_flags);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn scan_is_thread_count_independent_and_csv_is_parseable() {
+    let args = [
+        "scan",
+        "--x",
+        "j0=0.05:1.5:7",
+        "--y",
+        "i0=0:3:5",
+        "--quantity",
+        "phi_e,girko_radius",
+        "--csv",
+    ];
+    let (c1, one, _) = balnet(&[&["--threads", "1"], &args[..]].concat());
+    let (c2, two, _) = balnet(&[&["--threads", "2"], &args[..]].concat());
+    assert_eq!((c1, c2), (0, 0));
+    assert_eq!(one, two);
+    let lines: Vec<&str> = one.lines().collect();
+    assert_eq!(lines[0], "j0,i0,phi_e,girko_radius");
+    assert_eq!(lines.len(), 1 + 7 * 5);
+    for l in &lines[1..] {
+        assert!(l.split(',').all(|x| x.parse::<f64>().is_ok()), "{l}");
+    }
+}
