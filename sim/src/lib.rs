@@ -1,7 +1,15 @@
 //! # balnet sim
 //!
-//! Reference simulations of the rate network (Eq. 1), its tangent dynamics and the LIF spiking
-//! network (Eqs. 62-64). This crate is filled by later work; it re-exports the model
-//! parameters so that simulations and theory share one `Params`.
+//! Reference simulations of the rate network (Eq. 1): seeded fixed in-degree connectivity
+//! ([`connectivity`]), the vector field and its hot loop ([`network`], [`gather`]),
+//! integrators and observers ([`run`]). Simulations and theory share one [`Params`].
 
+pub mod connectivity;
+pub mod error;
+pub mod gather;
+pub mod integrate;
+pub mod network;
+pub mod run;
+
+pub use error::SimError;
 pub use theory::Params;

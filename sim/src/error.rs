@@ -1,0 +1,24 @@
+//! Typed errors of the simulators; messages are one line and name the parameter.
+
+use theory::error::ParamError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error("invalid {name} = {value}: valid range is {range}")]
+    Invalid {
+        name: &'static str,
+        value: f64,
+        range: &'static str,
+    },
+    #[error("the simulation diverged at t = {t} (step {step}): {what}")]
+    Diverged { t: f64, step: u64, what: String },
+    #[error("malformed network or state file: {0}")]
+    Format(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}

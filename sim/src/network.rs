@@ -1,0 +1,352 @@
+//! The rate network of Eq. 1 (Eq. 12 with tau_syn) on a concrete [`Connectivity`]:
+//!
+//! * tau_syn dx_i^E/dt = -x_i^E + J0 j_E / sqrt(K_E) sum_{j in E(i)} phi(x_j^E) w_j
+//!   - J0 g_E j_E / sqrt(K_I) sum_{j in I(i)} phi(x_j^I) + I0,
+//! * tau_syn dx_i^I/dt = -x_i^I + J0 j_I / sqrt(K_E) sum_{j in E(i)} phi(x_j^E)
+//!   - J0 g_I j_I / sqrt(K_I) sum_{j in I(i)} phi(x_j^I) + I0,
+//! * dw_i/dt = (1 - w_i) / tau_D - u w_i phi(x_i^E),
+//!
+//! with inhibition subtracted once (Eq. 3 with Eq. 1; see docs/ERRATA.md on Eqs. 12/63).
+//! The state vector is y = [x^E (N_E), x^I (N_I), w (N_E)].
+
+use rayon::prelude::*;
+use theory::{Params, Transfer};
+
+use crate::connectivity::{Connectivity, Indices};
+use crate::gather::{Padded, row16, row32};
+
+/// Rows per parallel work item: large enough to amortise scheduling, small enough to balance.
+const CHUNK: usize = 128;
+
+/// The network: connectivity plus the constants of Eq. 1.
+#[derive(Clone, Debug)]
+pub struct RateNetwork {
+    pub conn: Connectivity,
+    pub params: Params,
+    /// |J| per block: J0 j_E / sqrt(K_E), J0 g_E j_E / sqrt(K_I), J0 j_I / sqrt(K_E),
+    /// J0 g_I j_I / sqrt(K_I).
+    pub j_ee: f64,
+    pub j_ei: f64,
+    pub j_ie: f64,
+    pub j_ii: f64,
+}
+
+/// Presynaptic vectors with W components each: component 0 carries the state's rates,
+/// components 1.. the tangent vectors (see [`crate::tangent`]).
+pub struct Presyn<const W: usize> {
+    /// Seen by E<-E: phi(x^E) w (and its variations).
+    pub ee: Padded<W>,
+    /// Seen by I<-E: phi(x^E) (and its variations).
+    pub ie: Padded<W>,
+    /// Seen by E<-I and I<-I: phi(x^I) (and its variations).
+    pub inh: Padded<W>,
+}
+
+impl<const W: usize> Presyn<W> {
+    pub fn new(net: &RateNetwork) -> Self {
+        let s = net.conn.sizes;
+        Presyn {
+            ee: Padded::new(s.n_e),
+            ie: Padded::new(s.n_e),
+            inh: Padded::new(s.n_i),
+        }
+    }
+}
+
+/// Rows of one block for postsynaptic neurons in [start, start + len), as exact chunks of k.
+fn block_rows<'a>(ix: &'a Indices, start: usize, len: usize, k: usize) -> RowsRef<'a> {
+    match ix {
+        Indices::U16(a) => RowsRef::U16(&a[start * k..(start + len) * k]),
+        Indices::U32(a) => RowsRef::U32(&a[start * k..(start + len) * k]),
+    }
+}
+
+enum RowsRef<'a> {
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+}
+
+/// One block's side of a recurrent sum: its rows, in-degree, presynaptic vector and |J|.
+struct Side<'a, const W: usize> {
+    rows: RowsRef<'a>,
+    k: usize,
+    v: &'a Padded<W>,
+    j: f64,
+}
+
+/// out[r] = a.j * sum_a(row r) - b.j * sum_b(row r) for the excitatory side a and the
+/// inhibitory side b.
+#[inline(always)]
+fn combine_rows<const W: usize>(out: &mut [[f64; W]], a: Side<W>, b: Side<W>) {
+    let (ka, kb, ja, jb) = (a.k, b.k, a.j, b.j);
+    // Monomorphise the four index-width combinations so the inner loop has no branch.
+    macro_rules! go {
+        ($ra:expr, $fa:expr, $rb:expr, $fb:expr) => {
+            for ((o, ra), rb) in out
+                .iter_mut()
+                .zip($ra.chunks_exact(ka))
+                .zip($rb.chunks_exact(kb))
+            {
+                let x = $fa(ra);
+                let y = $fb(rb);
+                *o = std::array::from_fn(|m| ja * x[m] - jb * y[m]);
+            }
+        };
+    }
+    let (va, vb) = (a.v, b.v);
+    match (a.rows, b.rows) {
+        (RowsRef::U16(ra), RowsRef::U16(rb)) => {
+            let (aa, ab) = (va.as_array(), vb.as_array());
+            go!(ra, |r| row16(aa, r), rb, |r| row16(ab, r))
+        }
+        (RowsRef::U16(ra), RowsRef::U32(rb)) => {
+            let aa = va.as_array();
+            go!(ra, |r| row16(aa, r), rb, |r| row32(vb.as_slice(), r))
+        }
+        (RowsRef::U32(ra), RowsRef::U16(rb)) => {
+            let ab = vb.as_array();
+            go!(ra, |r| row32(va.as_slice(), r), rb, |r| row16(ab, r))
+        }
+        (RowsRef::U32(ra), RowsRef::U32(rb)) => {
+            go!(ra, |r| row32(va.as_slice(), r), rb, |r| row32(
+                vb.as_slice(),
+                r
+            ))
+        }
+    }
+}
+
+impl RateNetwork {
+    pub fn new(conn: Connectivity, params: Params) -> Self {
+        let s = conn.sizes;
+        let (ske, ski) = ((s.k_e as f64).sqrt(), (s.k_i as f64).sqrt());
+        let p = params;
+        RateNetwork {
+            conn,
+            params,
+            j_ee: p.j0 * p.j_e / ske,
+            j_ei: p.j0 * p.g_e * p.j_e / ski,
+            j_ie: p.j0 * p.j_i / ske,
+            j_ii: p.j0 * p.g_i * p.j_i / ski,
+        }
+    }
+
+    pub fn n_e(&self) -> usize {
+        self.conn.sizes.n_e
+    }
+    pub fn n_i(&self) -> usize {
+        self.conn.sizes.n_i
+    }
+    pub fn n(&self) -> usize {
+        self.conn.sizes.n()
+    }
+    /// Length of the state vector, N + N_E.
+    pub fn dim(&self) -> usize {
+        self.n() + self.n_e()
+    }
+    pub fn transfer(&self) -> Transfer {
+        self.params.transfer
+    }
+
+    /// The recurrent input of every neuron, for each of the W components of `pre`:
+    /// out[i] = J_EE sum_EE pre.ee - J_EI sum_EI pre.inh for i < N_E, and
+    /// J_IE sum_IE pre.ie - J_II sum_II pre.inh for the I neurons (i >= N_E). Parallel over
+    /// rows; each row's sum is computed in a fixed order, so the result does not depend on
+    /// the thread count.
+    pub fn recurrent<const W: usize>(&self, pre: &Presyn<W>, out: &mut [[f64; W]]) {
+        let s = self.conn.sizes;
+        let c = &self.conn;
+        let (out_e, out_i) = out.split_at_mut(s.n_e);
+        let (jee, jei, jie, jii) = (self.j_ee, self.j_ei, self.j_ie, self.j_ii);
+        out_e
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(b, chunk)| {
+                let (start, len) = (b * CHUNK, chunk.len());
+                let ra = block_rows(&c.ee, start, len, s.k_e);
+                let rb = block_rows(&c.ei, start, len, s.k_i);
+                combine_rows(
+                    chunk,
+                    Side {
+                        rows: ra,
+                        k: s.k_e,
+                        v: &pre.ee,
+                        j: jee,
+                    },
+                    Side {
+                        rows: rb,
+                        k: s.k_i,
+                        v: &pre.inh,
+                        j: jei,
+                    },
+                );
+            });
+        out_i
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(b, chunk)| {
+                let (start, len) = (b * CHUNK, chunk.len());
+                let ra = block_rows(&c.ie, start, len, s.k_e);
+                let rb = block_rows(&c.ii, start, len, s.k_i);
+                combine_rows(
+                    chunk,
+                    Side {
+                        rows: ra,
+                        k: s.k_e,
+                        v: &pre.ie,
+                        j: jie,
+                    },
+                    Side {
+                        rows: rb,
+                        k: s.k_i,
+                        v: &pre.inh,
+                        j: jii,
+                    },
+                );
+            });
+    }
+
+    /// Fill component 0 of `pre` from the state y (rates phi(x^E) w, phi(x^E), phi(x^I)).
+    pub fn load_rates<const W: usize>(&self, y: &[f64], pre: &mut Presyn<W>) {
+        let (n_e, n) = (self.n_e(), self.n());
+        let t = self.transfer();
+        let (xe, rest) = y.split_at(n_e);
+        let (xi, w) = rest.split_at(n - n_e);
+        pre.ee.as_mut_slice()[..n_e]
+            .par_iter_mut()
+            .zip(pre.ie.as_mut_slice()[..n_e].par_iter_mut())
+            .zip(xe.par_iter().zip(w.par_iter()))
+            .with_min_len(1024)
+            .for_each(|((a, b), (&x, &w))| {
+                let p = t.phi(x);
+                a[0] = p * w;
+                b[0] = p;
+            });
+        pre.inh.as_mut_slice()[..n - n_e]
+            .par_iter_mut()
+            .zip(xi.par_iter())
+            .with_min_len(1024)
+            .for_each(|(a, &x)| a[0] = t.phi(x));
+    }
+
+    /// dy/dt of Eq. 1 at y, given the recurrent inputs `rec` (component 0) and the rates in
+    /// `pre` that produced them. Also returns nothing else: the total input of neuron i is
+    /// mu_i = rec[i][0] + I0.
+    pub fn field_from<const W: usize>(
+        &self,
+        y: &[f64],
+        pre: &Presyn<W>,
+        rec: &[[f64; W]],
+        dy: &mut [f64],
+    ) {
+        let p = &self.params;
+        let (n_e, n) = (self.n_e(), self.n());
+        let inv_tau = 1.0 / p.tau_syn;
+        let (dx, dw) = dy.split_at_mut(n);
+        dx.par_iter_mut()
+            .zip(y[..n].par_iter().zip(rec.par_iter()))
+            .with_min_len(1024)
+            .for_each(|(d, (&x, r))| *d = (-x + r[0] + p.i0) * inv_tau);
+        let rates = &pre.ie.as_slice()[..n_e];
+        dw.par_iter_mut()
+            .zip(y[n..].par_iter().zip(rates.par_iter()))
+            .with_min_len(1024)
+            .for_each(|(d, (&w, r))| *d = (1.0 - w) / p.tau_d - p.u * w * r[0]);
+    }
+}
+
+/// Scratch space for evaluating the vector field.
+pub struct Work {
+    pub pre: Presyn<1>,
+    pub rec: Vec<[f64; 1]>,
+}
+
+impl Work {
+    pub fn new(net: &RateNetwork) -> Self {
+        Work {
+            pre: Presyn::new(net),
+            rec: vec![[0.0]; net.n()],
+        }
+    }
+}
+
+impl RateNetwork {
+    /// dy/dt = F(y) (Eq. 1). After the call `work` holds the rates and recurrent inputs at y.
+    pub fn field(&self, y: &[f64], dy: &mut [f64], work: &mut Work) {
+        self.load_rates(y, &mut work.pre);
+        self.recurrent(&work.pre, &mut work.rec);
+        self.field_from(y, &work.pre, &work.rec, dy);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectivity::{Autapses, Block, Sizes};
+
+    fn net(n: f64, j0: f64) -> RateNetwork {
+        let p = Params {
+            n,
+            j0,
+            ..Params::default()
+        };
+        let conn =
+            Connectivity::generate(Sizes::massive(&p).unwrap(), 1, Autapses::Allowed).unwrap();
+        RateNetwork::new(conn, p)
+    }
+
+    #[test]
+    fn sparse_step_equals_dense_product_on_integers() {
+        // Integer-valued presynaptic entries (< 2^20) make every partial sum exact, so the
+        // sparse gather must equal the dense matrix-vector product bit for bit.
+        let n = net(1000.0, 1.0);
+        let s = n.conn.sizes;
+        let mut pre = Presyn::<1>::new(&n);
+        for j in 0..s.n_e {
+            pre.ee.as_mut_slice()[j] = [(j % 7) as f64];
+            pre.ie.as_mut_slice()[j] = [(j % 5) as f64];
+        }
+        for j in 0..s.n_i {
+            pre.inh.as_mut_slice()[j] = [(j % 3) as f64];
+        }
+        // Unit weights: the recurrent input is then the difference of two integer sums.
+        let unit = RateNetwork {
+            j_ee: 1.0,
+            j_ei: 1.0,
+            j_ie: 1.0,
+            j_ii: 1.0,
+            ..n
+        };
+        let mut out = vec![[0.0]; s.n()];
+        unit.recurrent(&pre, &mut out);
+        // Dense matrices from the index lists.
+        let dense = |b: Block| {
+            let (rows, cols, k) = b.shape(&s);
+            let mut m = vec![vec![0.0; cols]; rows];
+            let ix = unit.conn.block(b);
+            for i in 0..rows {
+                for q in 0..k {
+                    m[i][ix.get(i * k + q)] += 1.0;
+                }
+            }
+            m
+        };
+        let (ee, ei, ie, ii) = (
+            dense(Block::EE),
+            dense(Block::EI),
+            dense(Block::IE),
+            dense(Block::II),
+        );
+        let dot = |row: &[f64], v: &dyn Fn(usize) -> f64| {
+            row.iter().enumerate().map(|(j, a)| a * v(j)).sum::<f64>()
+        };
+        for i in 0..s.n_e {
+            let want = dot(&ee[i], &|j| (j % 7) as f64) - dot(&ei[i], &|j| (j % 3) as f64);
+            assert_eq!(out[i][0], want, "E neuron {i}");
+        }
+        for i in 0..s.n_i {
+            let want = dot(&ie[i], &|j| (j % 5) as f64) - dot(&ii[i], &|j| (j % 3) as f64);
+            assert_eq!(out[s.n_e + i][0], want, "I neuron {i}");
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! Running the rate network: initial state, the observers, regime detection, divergence
+//! checks and checkpoints.
+//!
+//! Observers are switched on individually ([`Observe`]); the hot loop pays only for those
+//! asked for. All of them read the field evaluation at the start of each step (see
+//! [`crate::integrate`]), after the transient.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rustfft::{FftPlanner, num_complex::Complex};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SimError;
+use crate::integrate::{Integrator, Method};
+use crate::network::{RateNetwork, Work};
+
+/// Stream of the ChaCha8 generator used for initial states (connectivity uses streams below
+/// 2^42).
+const INIT_STREAM: u64 = 1 << 62;
+/// |x| beyond which a run is declared divergent.
+pub const X_BOUND: f64 = 1e6;
+
+/// The documented random initial state: x_i ~ N(0, 1) independently (ChaCha8 seeded with
+/// `seed`, stream 2^62, `rand_distr::StandardNormal`), w_i = 1 (no depression yet).
+pub fn initial_state(net: &RateNetwork, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(INIT_STREAM);
+    let mut y: Vec<f64> = (0..net.n())
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    y.resize(net.dim(), 1.0);
+    y
+}
+
+/// The autocorrelation observer: mu_i(t) of `neurons` evenly spaced neurons per population,
+/// sampled every `every` steps.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AcfSpec {
+    pub neurons: usize,
+    pub every: usize,
+    /// Largest lag reported, in time units.
+    pub max_lag: f64,
+}
+
+/// Which observers run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Observe {
+    /// Population means of phi_E, phi_I, w, mu_E, mu_I over time (and the balance residuals).
+    pub means: bool,
+    /// Per-neuron time mean and variance of the total input mu_i (gives Delta0).
+    pub per_neuron: bool,
+    pub acf: Option<AcfSpec>,
+    /// Neurons (indices into [E..., I...]) whose x, mu (and w for E) are recorded every
+    /// `trace_every` steps.
+    pub traces: Vec<usize>,
+    pub trace_every: usize,
+}
+
+/// How to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub dt: f64,
+    /// Measured time after the transient.
+    pub t: f64,
+    pub transient: f64,
+    pub method: Method,
+    pub observe: Observe,
+}
+
+impl RunSpec {
+    pub fn validate(&self) -> Result<(), SimError> {
+        if !(self.dt > 0.0 && self.dt <= 1.0) {
+            return Err(SimError::Invalid {
+                name: "dt",
+                value: self.dt,
+                range: "0 < dt <= 1",
+            });
+        }
+        if !(self.t > 0.0 && self.t.is_finite()) {
+            return Err(SimError::Invalid {
+                name: "t",
+                value: self.t,
+                range: "0 < t < inf",
+            });
+        }
+        if !(self.transient >= 0.0 && self.transient.is_finite()) {
+            return Err(SimError::Invalid {
+                name: "transient",
+                value: self.transient,
+                range: "0 <= transient < inf",
+            });
+        }
+        if let Some(a) = self.observe.acf {
+            if a.neurons == 0 || a.every == 0 || a.max_lag.is_nan() || a.max_lag <= 0.0 {
+                return Err(SimError::Invalid {
+                    name: "acf",
+                    value: a.neurons as f64,
+                    range: "neurons >= 1, every >= 1, max_lag > 0",
+                });
+            }
+        }
+        Ok(())
+    }
+    pub fn transient_steps(&self) -> u64 {
+        (self.transient / self.dt).round() as u64
+    }
+    pub fn measured_steps(&self) -> u64 {
+        ((self.t / self.dt).round() as u64).max(1)
+    }
+}
+
+/// The dynamical regime at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    /// |dy/dt| < 1e-8 everywhere and all neurons of a population equal to 1e-6.
+    HomogeneousFixedPoint,
+    /// |dy/dt| < 1e-8 everywhere, neurons differ.
+    HeterogeneousFixedPoint,
+    /// Not at rest (periodic, quasi-periodic or chaotic: see `lyapunov` to tell which).
+    TimeDependent,
+}
+
+/// Accumulators of a run (serialised in checkpoints).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Accumulators {
+    pub samples: u64,
+    /// Sums over samples of the population means: phi_E, phi_I, w, phi_E w, mu_E, mu_I.
+    pub sums: [f64; 6],
+    /// Per-neuron sums of (mu_i - shift_i) and its square; shift = first sample.
+    pub shift: Vec<f64>,
+    pub s1: Vec<f64>,
+    pub s2: Vec<f64>,
+    /// ACF samples, neuron-major: acf_data[k] is the series of the k-th observed neuron.
+    pub acf_neurons: Vec<usize>,
+    pub acf_data: Vec<Vec<f64>>,
+    /// Traces: time, then per traced neuron (x, mu, w or NaN).
+    pub trace_t: Vec<f64>,
+    pub trace_data: Vec<Vec<[f64; 3]>>,
+}
+
+/// A run in progress: state, position and accumulators. Serialisable as a checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub spec: RunSpec,
+    pub step: u64,
+    pub y: Vec<f64>,
+    pub acc: Accumulators,
+}
+
+/// What a finished run reports (JSON keys of `balnet simulate rate`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub phi_e: f64,
+    pub phi_i: f64,
+    pub w: f64,
+    pub mu_e: f64,
+    pub mu_i: f64,
+    pub delta0_e: f64,
+    pub delta0_i: f64,
+    pub tau_dec_e: Option<f64>,
+    pub tau_dec_i: Option<f64>,
+    pub a_e: f64,
+    pub a_i: f64,
+    pub regime: Regime,
+    pub steps: u64,
+    /// max |dy/dt| at the final state.
+    #[serde(skip)]
+    pub residual: f64,
+    /// Population-averaged autocovariance of mu (lag k * lag_dt), E and I.
+    #[serde(skip)]
+    pub acf_e: Vec<f64>,
+    #[serde(skip)]
+    pub acf_i: Vec<f64>,
+    #[serde(skip)]
+    pub lag_dt: f64,
+}
+
+impl Run {
+    pub fn new(net: &RateNetwork, spec: RunSpec, y0: Vec<f64>) -> Result<Self, SimError> {
+        spec.validate()?;
+        if y0.len() != net.dim() {
+            return Err(SimError::Format(format!(
+                "initial state has {} entries, the network needs {}",
+                y0.len(),
+                net.dim()
+            )));
+        }
+        let n = net.n();
+        let mut acc = Accumulators::default();
+        if spec.observe.per_neuron {
+            acc.shift = vec![f64::NAN; n];
+            acc.s1 = vec![0.0; n];
+            acc.s2 = vec![0.0; n];
+        }
+        if let Some(a) = spec.observe.acf {
+            let pick = |start: usize, len: usize| {
+                (0..a.neurons.min(len)).map(move |k| start + k * len / a.neurons.min(len))
+            };
+            acc.acf_neurons = pick(0, net.n_e())
+                .chain(pick(net.n_e(), net.n_i()))
+                .collect();
+            acc.acf_data = vec![Vec::new(); acc.acf_neurons.len()];
+        }
+        for &i in &spec.observe.traces {
+            if i >= n {
+                return Err(SimError::Invalid {
+                    name: "trace",
+                    value: i as f64,
+                    range: "neuron index < N",
+                });
+            }
+        }
+        acc.trace_data = vec![Vec::new(); spec.observe.traces.len()];
+        Ok(Run {
+            spec,
+            step: 0,
+            y: y0,
+            acc,
+        })
+    }
+
+    pub fn total_steps(&self) -> u64 {
+        self.spec.transient_steps() + self.spec.measured_steps()
+    }
+
+    /// Advance until `until` steps (at most the total), calling `progress(step)` every 1 %.
+    pub fn advance(
+        &mut self,
+        net: &RateNetwork,
+        integ: &mut Integrator,
+        until: u64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(), SimError> {
+        let until = until.min(self.total_steps());
+        let transient = self.spec.transient_steps();
+        let tick = (self.total_steps() / 100).max(1);
+        let dt = self.spec.dt;
+        let n_e = net.n_e();
+        let n = net.n();
+        while self.step < until {
+            let observing = self.step >= transient;
+            let step = self.step;
+            let (spec, acc) = (&self.spec, &mut self.acc);
+            integ.step(net, &mut self.y, dt, |work, y, _dy| {
+                if observing {
+                    observe(net, spec, acc, work, y, step - transient, n_e, n);
+                }
+            });
+            self.step += 1;
+            if self.step % 16 == 0 || self.step == until {
+                if let Some((i, v)) = self
+                    .y
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| v.is_nan() || v.abs() > X_BOUND)
+                {
+                    return Err(SimError::Diverged {
+                        t: self.step as f64 * dt,
+                        step: self.step,
+                        what: format!("state entry {i} = {v:e} (bound {X_BOUND:e})"),
+                    });
+                }
+            }
+            if self.step % tick == 0 {
+                progress(self.step);
+            }
+        }
+        Ok(())
+    }
+
+    /// The summary of a finished run.
+    pub fn summary(&self, net: &RateNetwork) -> Summary {
+        let a = &self.acc;
+        let k = a.samples.max(1) as f64;
+        let [pe, pi, w, pw, me, mi] = a.sums.map(|s| s / k);
+        let (n_e, n) = (net.n_e(), net.n());
+        let var = |r: std::ops::Range<usize>| {
+            if a.s1.is_empty() {
+                return f64::NAN;
+            }
+            let len = r.len() as f64;
+            r.map(|i| (a.s2[i] / k - (a.s1[i] / k).powi(2)).max(0.0))
+                .sum::<f64>()
+                / len
+        };
+        let s = net.conn.sizes;
+        let nn = s.n() as f64;
+        let (sce, sci) = ((s.k_e as f64 / nn).sqrt(), (s.k_i as f64 / nn).sqrt());
+        let p = &net.params;
+        // Final residual and spread for the regime.
+        let mut work = Work::new(net);
+        let mut dy = vec![0.0; net.dim()];
+        net.field(&self.y, &mut dy, &mut work);
+        let residual = dy.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let spread = |r: std::ops::Range<usize>| {
+            let (lo, hi) = self.y[r]
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            hi - lo
+        };
+        let regime = if residual < 1e-8 {
+            if spread(0..n_e) < 1e-6 && spread(n_e..n) < 1e-6 {
+                Regime::HomogeneousFixedPoint
+            } else {
+                Regime::HeterogeneousFixedPoint
+            }
+        } else {
+            Regime::TimeDependent
+        };
+        let (acf_e, acf_i, lag_dt) = self.acf(net);
+        Summary {
+            phi_e: pe,
+            phi_i: pi,
+            w,
+            mu_e: me,
+            mu_i: mi,
+            delta0_e: var(0..n_e),
+            delta0_i: var(n_e..n),
+            tau_dec_e: tau_dec(&acf_e, lag_dt),
+            tau_dec_i: tau_dec(&acf_i, lag_dt),
+            a_e: sce * pw - p.g_e * sci * pi,
+            a_i: sce * pe - p.g_i * sci * pi,
+            regime,
+            steps: self.step,
+            residual,
+            acf_e,
+            acf_i,
+            lag_dt,
+        }
+    }
+
+    /// Population-averaged autocovariance of mu for E and I (unbiased: lag k is averaged over
+    /// the S - k available pairs), by FFT with zero padding to avoid wrap-around.
+    fn acf(&self, net: &RateNetwork) -> (Vec<f64>, Vec<f64>, f64) {
+        let Some(spec) = self.spec.observe.acf else {
+            return (Vec::new(), Vec::new(), 0.0);
+        };
+        let lag_dt = spec.every as f64 * self.spec.dt;
+        let a = &self.acc;
+        let len = a.acf_data.first().map_or(0, Vec::len);
+        if len < 4 {
+            return (Vec::new(), Vec::new(), lag_dt);
+        }
+        let max_lag = ((spec.max_lag / lag_dt) as usize).min(len / 2);
+        let m = (2 * len).next_power_of_two();
+        let mut planner = FftPlanner::<f64>::new();
+        let (fwd, inv) = (planner.plan_fft_forward(m), planner.plan_fft_inverse(m));
+        let mut sum_e = vec![0.0; max_lag + 1];
+        let mut sum_i = vec![0.0; max_lag + 1];
+        let (mut ne, mut ni) = (0usize, 0usize);
+        let mut buf = vec![Complex::new(0.0, 0.0); m];
+        for (series, &neuron) in a.acf_data.iter().zip(&a.acf_neurons) {
+            let mean = series.iter().sum::<f64>() / len as f64;
+            buf.iter_mut().for_each(|z| *z = Complex::new(0.0, 0.0));
+            for (z, v) in buf.iter_mut().zip(series) {
+                z.re = v - mean;
+            }
+            fwd.process(&mut buf);
+            buf.iter_mut()
+                .for_each(|z| *z = Complex::new(z.norm_sqr(), 0.0));
+            inv.process(&mut buf);
+            let target = if neuron < net.n_e() {
+                ne += 1;
+                &mut sum_e
+            } else {
+                ni += 1;
+                &mut sum_i
+            };
+            for (lag, t) in target.iter_mut().enumerate() {
+                *t += buf[lag].re / (m as f64 * (len - lag) as f64);
+            }
+        }
+        sum_e.iter_mut().for_each(|v| *v /= ne.max(1) as f64);
+        sum_i.iter_mut().for_each(|v| *v /= ni.max(1) as f64);
+        (sum_e, sum_i, lag_dt)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn observe(
+    net: &RateNetwork,
+    spec: &RunSpec,
+    acc: &mut Accumulators,
+    work: &Work,
+    y: &[f64],
+    k: u64,
+    n_e: usize,
+    n: usize,
+) {
+    let i0 = net.params.i0;
+    let o = &spec.observe;
+    let rec = &work.rec;
+    if o.means {
+        let pre = &work.pre;
+        let (mut pe, mut pw) = (0.0, 0.0);
+        for j in 0..n_e {
+            pe += pre.ie.as_slice()[j][0];
+            pw += pre.ee.as_slice()[j][0];
+        }
+        let pi: f64 = pre.inh.as_slice()[..n - n_e].iter().map(|v| v[0]).sum();
+        let w: f64 = y[n..].iter().sum();
+        let me: f64 = rec[..n_e].iter().map(|v| v[0]).sum::<f64>() / n_e as f64 + i0;
+        let mi: f64 = rec[n_e..n].iter().map(|v| v[0]).sum::<f64>() / (n - n_e) as f64 + i0;
+        let (fe, fi) = (n_e as f64, (n - n_e) as f64);
+        for (s, v) in acc
+            .sums
+            .iter_mut()
+            .zip([pe / fe, pi / fi, w / fe, pw / fe, me, mi])
+        {
+            *s += v;
+        }
+    }
+    acc.samples += 1;
+    if o.per_neuron {
+        for (i, r) in rec[..n].iter().enumerate() {
+            let mu = r[0] + i0;
+            if k == 0 {
+                acc.shift[i] = mu;
+            }
+            let d = mu - acc.shift[i];
+            acc.s1[i] += d;
+            acc.s2[i] += d * d;
+        }
+    }
+    if let Some(a) = o.acf {
+        if k % a.every as u64 == 0 {
+            for (series, &i) in acc.acf_data.iter_mut().zip(&acc.acf_neurons) {
+                series.push(rec[i][0] + i0);
+            }
+        }
+    }
+    if !o.traces.is_empty() && k % o.trace_every.max(1) as u64 == 0 {
+        acc.trace_t.push(k as f64 * spec.dt);
+        for (tr, &i) in acc.trace_data.iter_mut().zip(&o.traces) {
+            let w = if i < n_e { y[n + i] } else { f64::NAN };
+            tr.push([y[i], rec[i][0] + i0, w]);
+        }
+    }
+}
+
+/// tau_dec from the least-squares fit C(tau) = C(0) / cosh^2(tau / tau_dec) (the shape of the
+/// paper's Fig. 7C inset) over the lags where C > 0.05 C(0); golden-section search on
+/// [lag_dt / 4, 4 tau_max]. None when C(0) vanishes (a fixed point) or fewer than 3 lags fit.
+pub fn tau_dec(c: &[f64], lag_dt: f64) -> Option<f64> {
+    let c0 = *c.first()?;
+    if c0.is_nan() || c0 <= 1e-24 {
+        return None;
+    }
+    let last = c.iter().position(|&v| v < 0.05 * c0).unwrap_or(c.len());
+    if last < 3 {
+        return None;
+    }
+    let cost = |td: f64| -> f64 {
+        c[..last]
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| {
+                let m = c0 / (k as f64 * lag_dt / td).cosh().powi(2);
+                (v - m).powi(2)
+            })
+            .sum()
+    };
+    let (mut a, mut b) = (0.25 * lag_dt, 4.0 * last as f64 * lag_dt);
+    let g = 0.5 * (5f64.sqrt() - 1.0);
+    let (mut x1, mut x2) = (b - g * (b - a), a + g * (b - a));
+    let (mut f1, mut f2) = (cost(x1), cost(x2));
+    for _ in 0..100 {
+        if f1 < f2 {
+            b = x2;
+            (x2, f2) = (x1, f1);
+            x1 = b - g * (b - a);
+            f1 = cost(x1);
+        } else {
+            a = x1;
+            (x1, f1) = (x2, f2);
+            x2 = a + g * (b - a);
+            f2 = cost(x2);
+        }
+    }
+    Some(0.5 * (a + b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tau_dec_recovers_a_sech_squared() {
+        let c: Vec<f64> = (0..400)
+            .map(|k| 2.0 / (k as f64 * 0.1 / 3.7).cosh().powi(2))
+            .collect();
+        let t = tau_dec(&c, 0.1).unwrap();
+        assert!((t - 3.7).abs() < 1e-6, "{t}");
+        assert_eq!(tau_dec(&[0.0; 10], 0.1), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! Rate network against theory, integrator orders, reproducibility (about 2 s in all).
+
+use sim::SimError;
+use sim::connectivity::{Autapses, Connectivity, Sizes};
+use sim::integrate::{Integrator, Method};
+use sim::network::RateNetwork;
+use sim::run::{Observe, Regime, Run, RunSpec, initial_state};
+use theory::Params;
+use theory::fixed_point::homogeneous;
+
+fn network(p: Params, seed: u64) -> RateNetwork {
+    RateNetwork::new(
+        Connectivity::generate(Sizes::massive(&p).unwrap(), seed, Autapses::Allowed).unwrap(),
+        p,
+    )
+}
+
+fn simulate(net: &RateNetwork, spec: RunSpec, seed: u64) -> Result<Run, SimError> {
+    let mut run = Run::new(net, spec.clone(), initial_state(net, seed))?;
+    let mut integ = Integrator::new(net, spec.method);
+    let total = run.total_steps();
+    run.advance(net, &mut integ, total, |_| {})?;
+    Ok(run)
+}
+
+#[test]
+fn converges_to_the_theory_fixed_point_at_small_n() {
+    // J0 = 0.1 < J_c: the homogeneous fixed point of Eq. 5 at this N is stable (slowest
+    // eigenvalue -0.23, theory). A fixed in-degree network has it exactly (every row sums the
+    // same rates), and Euler's fixed points are the zeros of the field, so after 400 time units
+    // (e^-92 of the initial distance) the state equals it up to the regime test's residual
+    // |dy/dt| < 1e-8, i.e. |x - x*| < 1e-8 / 0.23 ~ 5e-8; we allow 1e-7.
+    let p = Params {
+        n: 2000.0,
+        j0: 0.1,
+        i0: 0.5,
+        ..Params::default()
+    };
+    let net = network(p, 4);
+    let spec = RunSpec {
+        dt: 0.05,
+        t: 20.0,
+        transient: 400.0,
+        method: Method::Euler,
+        observe: Observe {
+            means: true,
+            per_neuron: true,
+            ..Observe::default()
+        },
+    };
+    let run = simulate(&net, spec, 9).unwrap();
+    let s = run.summary(&net);
+    let fp = homogeneous(&p).unwrap().primary;
+    assert_eq!(
+        s.regime,
+        Regime::HomogeneousFixedPoint,
+        "residual {}",
+        s.residual
+    );
+    for (name, sim, th) in [
+        ("phi_e", s.phi_e, fp.phi_e),
+        ("phi_i", s.phi_i, fp.phi_i),
+        ("w", s.w, fp.w),
+        ("mu_e", s.mu_e, fp.x_e),
+        ("mu_i", s.mu_i, fp.x_i),
+        ("a_e", s.a_e, fp.a_e),
+        ("a_i", s.a_i, fp.a_i),
+    ] {
+        assert!(
+            (sim - th).abs() < 1e-7,
+            "{name}: simulation {sim}, theory {th}"
+        );
+    }
+    // At a fixed point the inputs do not fluctuate.
+    assert!(s.delta0_e < 1e-14 && s.delta0_i < 1e-14);
+}
+
+#[test]
+fn chaotic_run_is_bitwise_identical_for_1_and_2_threads() {
+    let p = Params {
+        n: 1000.0,
+        j0: 1.5,
+        ..Params::default()
+    };
+    let net = network(p, 2);
+    let spec = RunSpec {
+        dt: 0.05,
+        t: 10.0,
+        transient: 0.0,
+        method: Method::Heun,
+        observe: Observe {
+            means: true,
+            per_neuron: true,
+            ..Observe::default()
+        },
+    };
+    let run_with = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| simulate(&net, spec.clone(), 3).unwrap())
+    };
+    let (a, b) = (run_with(1), run_with(2));
+    assert_eq!(a.y, b.y);
+    assert_eq!(a.acc.s2, b.acc.s2);
+    assert_eq!(a.summary(&net).regime, Regime::TimeDependent);
+}
+
+#[test]
+fn integrators_have_their_orders() {
+    // Error at T = 2 against a reference with dt = 1e-3 (RK4). Halving dt divides the error by
+    // 2^order; the ratio is checked within 20 % (the next order in dt at dt = 0.05).
+    let p = Params {
+        n: 400.0,
+        j0: 1.5,
+        ..Params::default()
+    };
+    let net = network(p, 1);
+    let end = |method, dt: f64| {
+        let spec = RunSpec {
+            dt,
+            t: 2.0,
+            transient: 0.0,
+            method,
+            observe: Observe::default(),
+        };
+        simulate(&net, spec, 5).unwrap().y
+    };
+    let reference = end(Method::Rk4, 1e-3);
+    let err = |y: Vec<f64>| {
+        y.iter()
+            .zip(&reference)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+    };
+    for (method, order) in [(Method::Euler, 1), (Method::Heun, 2), (Method::Rk4, 4)] {
+        let (e1, e2) = (err(end(method, 0.1)), err(end(method, 0.05)));
+        let ratio = e1 / e2;
+        let want = 2f64.powi(order);
+        assert!(
+            (ratio / want - 1.0).abs() < 0.2,
+            "{method:?}: error ratio {ratio}, expected {want}"
+        );
+    }
+}
+
+#[test]
+fn divergence_stops_with_the_time() {
+    let p = Params {
+        n: 400.0,
+        ..Params::default()
+    };
+    let net = network(p, 1);
+    let mut y0 = initial_state(&net, 1);
+    y0[3] = 1e8;
+    let spec = RunSpec {
+        dt: 0.05,
+        t: 10.0,
+        transient: 0.0,
+        method: Method::Euler,
+        observe: Observe::default(),
+    };
+    let mut run = Run::new(&net, spec, y0).unwrap();
+    let mut integ = Integrator::new(&net, Method::Euler);
+    match run.advance(&net, &mut integ, u64::MAX, |_| {}) {
+        Err(SimError::Diverged { step, t, .. }) => assert!(step == 16 && (t - 0.8).abs() < 1e-12),
+        other => panic!("expected divergence, got {other:?}"),
+    }
+}
