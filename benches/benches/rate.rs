@@ -44,5 +44,50 @@ fn euler_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, euler_step);
+fn lyapunov_cost(c: &mut Criterion) {
+    // 5 time units (100 Euler steps) of a plain run against the same with k = 2 tangent vectors
+    // (target: less than 2x), N = 5000, 1 thread.
+    let mut g = c.benchmark_group("lyapunov_vs_plain_n5000");
+    let p = Params {
+        n: 5000.0,
+        j0: 1.5,
+        ..Params::default()
+    };
+    let net = RateNetwork::new(
+        Connectivity::generate(Sizes::massive(&p).unwrap(), 1, Autapses::Allowed).unwrap(),
+        p,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let y0 = sim::run::initial_state(&net, 1);
+    g.bench_function("plain_100_steps", |b| {
+        let mut integ = Integrator::new(&net, Method::Euler);
+        let mut y = y0.clone();
+        pool.install(|| {
+            b.iter(|| {
+                for _ in 0..100 {
+                    integ.step(&net, &mut y, 0.05, |_, _, _| {})
+                }
+            })
+        })
+    });
+    let spec = sim::tangent::LyapunovSpec {
+        k: 2,
+        dt: 0.05,
+        t: 5.0,
+        transient: 0.0,
+        t_ort: 100.0,
+        zero_tol: 1e-3,
+    };
+    g.bench_function("lyapunov_k2_100_steps", |b| {
+        pool.install(|| {
+            b.iter(|| sim::tangent::lyapunov(&net, y0.clone(), &spec, 1, &mut |_| {}).unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, euler_step, lyapunov_cost);
 criterion_main!(benches);

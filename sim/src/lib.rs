@@ -8,8 +8,11 @@ pub mod connectivity;
 pub mod error;
 pub mod gather;
 pub mod integrate;
+pub mod jacobian;
 pub mod network;
 pub mod run;
+pub mod spectrum;
+pub mod tangent;
 
 pub use error::SimError;
 pub use theory::Params;

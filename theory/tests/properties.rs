@@ -2,6 +2,7 @@
 //! ones 8 cases, each solving J_c first).
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use theory::critical::{JcSearch, critical_coupling, radius_at};
 use theory::fixed_point::{eq5_rhs, homogeneous};
 use theory::het_fixed_point::{Branch, het_fixed_point};
@@ -35,7 +36,7 @@ fn params() -> impl Strategy<Value = Params> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, max_global_rejects: 4096, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, max_global_rejects: 4096, rng_seed: RngSeed::Fixed(20261122), ..ProptestConfig::default() })]
 
     #[test]
     fn fixed_point_satisfies_eq5(p in params()) {
@@ -116,16 +117,20 @@ proptest! {
         // A = (x - I0)/(sqrt(N) J0 j) with x -> phi^-1(phi_inf): from N = 1e10 to 1e12 |A|
         // shrinks by 10 to within 5 % (the next order is N^-1/2 relative, 1e-5 at 1e10,
         // times the sensitivity of x to the rates).
+        // Restricted to J0 >= 0.1: the next order is relative (sqrt(N) J0 j phi')^-1 times a
+        // coefficient that grows as J0 shrinks; at J0 = 0.02, N = 1e10 it is 14 % (seen:
+        // sqrt(N) A^I = -19.15 at 1e10 vs -22.25 at 1e12 for g_E = 0.6, g_I = 0.9).
+        prop_assume!(p.j0 >= 0.1);
         let at = |n: f64| homogeneous(&Params { n, ..p }).unwrap().primary;
         let (a10, a12) = (at(1e10), at(1e12));
         prop_assume!(a12.a_e.abs() > 1e-12 && a12.a_i.abs() > 1e-12);
         prop_assert!((a10.a_e / a12.a_e - 10.0).abs() < 0.5, "A^E ratio {}", a10.a_e / a12.a_e);
-        prop_assert!((a10.a_i / a12.a_i - 10.0).abs() < 0.5, "A^I ratio {}", a10.a_i / a12.a_i);
+        prop_assert!((a10.a_i / a12.a_i - 10.0).abs() < 0.5, "A^I ratio {} (sqrt(N) A^I = {}, {})", a10.a_i / a12.a_i, a10.a_i * 1e5, a12.a_i * 1e6);
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8, rng_seed: RngSeed::Fixed(20261122), ..ProptestConfig::default() })]
 
     #[test]
     fn heterogeneous_collapses_below_jc(log_n in 3.5f64..8.0, i0 in 0.0f64..2.0, frac in 0.2f64..0.95) {

@@ -45,6 +45,80 @@ enum Command {
     HetFixedPoint(HetArgs),
     /// A grid over two of (n, j0, i0), for Figs. 2B-D, 3A-B and 4C.
     Scan(ScanArgs),
+    /// Simulate a network (`simulate rate`: Eq. 1 on a seeded fixed in-degree network).
+    #[command(subcommand)]
+    Simulate(SimulateCmd),
+    /// Eigenvalues of DF_het (Eq. 19) at the network's homogeneous fixed point vs Girko.
+    Spectrum(SpectrumArgs),
+    /// The k largest Lyapunov exponents of the rate network (Eqs. 38-39) and the regime.
+    Lyapunov(LyapunovArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum SimulateCmd {
+    /// The rate network of Eq. 1: population averages, input variances, tau_dec, regime.
+    Rate(SimulateArgs),
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum MethodArg {
+    Euler,
+    Heun,
+    Rk4,
+}
+
+#[derive(Args, Debug, Clone)]
+struct SimulateArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Measured time after the transient (time units of Eq. 1).
+    #[arg(long, value_parser = number, default_value = "200")]
+    t: f64,
+    /// Transient discarded before measuring.
+    #[arg(long, value_parser = number, default_value = "100")]
+    transient: f64,
+    /// Time step.
+    #[arg(long, value_parser = number, default_value = "0.05")]
+    dt: f64,
+    /// Integrator: euler (the paper's), heun (2nd order) or rk4.
+    #[arg(long, value_enum, default_value = "euler")]
+    method: MethodArg,
+    /// Write the population-averaged autocorrelation functions (acf.csv) here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct SpectrumArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Write all eigenvalues (eigenvalues.csv: re,im) here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct LyapunovArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Number of exponents (1..8).
+    #[arg(long, default_value_t = 2)]
+    k: usize,
+    /// Measured time after the transient.
+    #[arg(long, value_parser = number, default_value = "1000")]
+    t: f64,
+    /// Transient before measuring.
+    #[arg(long, value_parser = number, default_value = "100")]
+    transient: f64,
+    /// Euler time step.
+    #[arg(long, value_parser = number, default_value = "0.05")]
+    dt: f64,
+    /// Time between re-orthonormalisations.
+    #[arg(long = "t-ort", value_parser = number, default_value = "100")]
+    t_ort: f64,
+    /// |Lambda| below this counts as zero for the regime.
+    #[arg(long = "zero-tol", value_parser = number, default_value = "5e-3")]
+    zero_tol: f64,
 }
 
 /// Model parameters: flags named after the paper's symbols, or a TOML file.
@@ -762,7 +836,198 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::CriticalCoupling(a) => cmd_jc(a),
         Command::HetFixedPoint(a) => cmd_het(a),
         Command::Scan(a) => cmd_scan(a),
+        Command::Simulate(SimulateCmd::Rate(a)) => cmd_simulate_rate(a),
+        Command::Spectrum(a) => cmd_spectrum(a),
+        Command::Lyapunov(a) => cmd_lyapunov(a),
     }
+}
+
+impl From<sim::SimError> for Failure {
+    fn from(e: sim::SimError) -> Self {
+        use sim::SimError as E;
+        let code = if matches!(e, E::Param(_) | E::Invalid { .. }) {
+            2
+        } else {
+            1
+        };
+        Failure(e.to_string(), code)
+    }
+}
+
+/// The network of the model flags: Table 1 in-degrees, seed from --seed (default 1).
+fn build_network(m: &Model) -> Result<(sim::network::RateNetwork, u64), Failure> {
+    use sim::connectivity::{Autapses, Connectivity, Sizes};
+    let p = build_params(m)?;
+    let seed = m.seed.unwrap_or(1.0) as u64;
+    let sizes = Sizes::massive(&p)?;
+    let conn = Connectivity::generate(sizes, seed, Autapses::Allowed)?;
+    Ok((sim::network::RateNetwork::new(conn, p), seed))
+}
+
+/// Progress on stderr (only when it is a terminal, so logs stay clean).
+fn progress(label: &'static str) -> impl FnMut(f64) {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let mut last = -1i64;
+    move |frac: f64| {
+        let pct = (frac * 100.0).floor() as i64;
+        if tty && pct != last && pct % 5 == 0 {
+            last = pct;
+            eprint!("\r{label}: {pct:3}%");
+            if pct >= 100 {
+                eprintln!();
+            }
+        }
+    }
+}
+
+/// Write `contents` to dir/name atomically (temporary file, then rename).
+fn write_atomic(dir: &std::path::Path, name: &str, contents: &str) -> Result<(), Failure> {
+    let io = |e: std::io::Error| Failure(format!("{}: {e}", dir.join(name).display()), 1);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, contents).map_err(io)?;
+    std::fs::rename(&tmp, dir.join(name)).map_err(io)
+}
+
+fn cmd_simulate_rate(a: &SimulateArgs) -> Result<(), Failure> {
+    use sim::integrate::{Integrator, Method};
+    use sim::run::{AcfSpec, Observe, Run, RunSpec, initial_state};
+    let (net, seed) = build_network(&a.common.model)?;
+    let method = match a.method {
+        MethodArg::Euler => Method::Euler,
+        MethodArg::Heun => Method::Heun,
+        MethodArg::Rk4 => Method::Rk4,
+    };
+    let every = ((0.1 / a.dt).round() as usize).max(1);
+    let spec = RunSpec {
+        dt: a.dt,
+        t: a.t,
+        transient: a.transient,
+        method,
+        observe: Observe {
+            means: true,
+            per_neuron: true,
+            acf: Some(AcfSpec {
+                neurons: 200,
+                every,
+                max_lag: 50.0,
+            }),
+            ..Observe::default()
+        },
+    };
+    let mut run = Run::new(&net, spec, initial_state(&net, seed))?;
+    let mut integ = Integrator::new(&net, method);
+    let total = run.total_steps();
+    let mut bar = progress("simulate");
+    run.advance(&net, &mut integ, total, |s| bar(s as f64 / total as f64))?;
+    let s = run.summary(&net);
+    if let Some(dir) = &a.out {
+        let mut csv = String::from("lag,acf_e,acf_i\n");
+        for (k, (e, i)) in s.acf_e.iter().zip(&s.acf_i).enumerate() {
+            csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * s.lag_dt));
+        }
+        write_atomic(dir, "acf.csv", &csv)?;
+    }
+    let v = serde_json::to_value(&s).map_err(|e| Failure(e.to_string(), 1))?;
+    emit(a.common.json, v, || {
+        let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
+        format!(
+            "rate network (Eq. 1), N = {}, J0 = {}, I0 = {}, seed {seed}, {} steps ({:?}, dt = {})\n\
+             \x20 phi_E = {:.6}   phi_I = {:.6}   w = {:.6}\n\
+             \x20 mu_E = {:.6}   mu_I = {:.6}   A^E = {:.4e}   A^I = {:.4e}\n\
+             \x20 Delta0_E = {:.4e}   Delta0_I = {:.4e}   tau_dec E/I = {} / {}\n\
+             \x20 regime: {:?} (max |dy/dt| = {:.1e})\n",
+            net.n(),
+            net.params.j0,
+            net.params.i0,
+            s.steps,
+            method,
+            a.dt,
+            s.phi_e,
+            s.phi_i,
+            s.w,
+            s.mu_e,
+            s.mu_i,
+            s.a_e,
+            s.a_i,
+            s.delta0_e,
+            s.delta0_i,
+            opt(s.tau_dec_e),
+            opt(s.tau_dec_i),
+            s.regime,
+            s.residual
+        )
+    });
+    Ok(())
+}
+
+fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
+    let (net, seed) = build_network(&a.common.model)?;
+    if net.dim() > 12000 {
+        return Err(Failure(
+            format!(
+                "invalid n = {}: the dense spectrum needs N + N_E <= 12000 (N <= 6666)",
+                net.n()
+            ),
+            2,
+        ));
+    }
+    let s = sim::spectrum::spectrum(&net)?;
+    if let Some(dir) = &a.out {
+        let mut csv = String::from("re,im\n");
+        for z in &s.eigenvalues {
+            csv.push_str(&format!("{:e},{:e}\n", z.re, z.im));
+        }
+        write_atomic(dir, "eigenvalues.csv", &csv)?;
+    }
+    let v = json!({"max_re": s.max_re, "girko_radius": s.girko_radius, "bulk_max_re_theory": s.bulk_max_re_theory});
+    emit(a.common.json, v, || {
+        format!(
+            "DF_het at the homogeneous fixed point (Eq. 19), N = {}, J0 = {}, seed {seed}\n\
+             \x20 max Re lambda = {:.6}   (without the 3 homogeneous modes: {:.6})\n\
+             \x20 Girko: r = {:.6}, -1 + r = {:.6}\n",
+            net.n(),
+            net.params.j0,
+            s.max_re,
+            s.bulk_max_re,
+            s.girko_radius,
+            s.bulk_max_re_theory
+        )
+    });
+    Ok(())
+}
+
+fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
+    use sim::tangent::{LyapunovSpec, lyapunov};
+    let (net, seed) = build_network(&a.common.model)?;
+    let spec = LyapunovSpec {
+        k: a.k,
+        dt: a.dt,
+        t: a.t,
+        transient: a.transient,
+        t_ort: a.t_ort,
+        zero_tol: a.zero_tol,
+    };
+    let y0 = sim::run::initial_state(&net, seed);
+    let mut bar = progress("lyapunov");
+    let r = lyapunov(&net, y0, &spec, seed, &mut bar)?;
+    let v = json!({"exponents": r.exponents, "regime": r.regime});
+    emit(a.common.json, v, || {
+        let ex: Vec<String> = r.exponents.iter().map(|x| format!("{x:.5}")).collect();
+        format!(
+            "Lyapunov exponents (Eqs. 38-39), N = {}, J0 = {}, seed {seed}, k = {}, T = {}\n\
+             \x20 {}\n\x20 regime: {:?} (zero tolerance {})\n",
+            net.n(),
+            net.params.j0,
+            a.k,
+            a.t,
+            ex.join("  "),
+            r.regime,
+            a.zero_tol
+        )
+    });
+    Ok(())
 }
 
 fn main() -> ExitCode {

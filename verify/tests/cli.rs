@@ -171,3 +171,76 @@ fn scan_is_thread_count_independent_and_csv_is_parseable() {
         assert!(l.split(',').all(|x| x.parse::<f64>().is_ok()), "{l}");
     }
 }
+
+#[test]
+fn simulation_commands_have_exact_keys_and_reject_bad_input() {
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &[
+                "simulate",
+                "rate",
+                "--n",
+                "1000",
+                "--j0",
+                "1.5",
+                "--t",
+                "20",
+                "--transient",
+                "5",
+                "--json",
+            ],
+            &[
+                "phi_e",
+                "phi_i",
+                "w",
+                "mu_e",
+                "mu_i",
+                "delta0_e",
+                "delta0_i",
+                "tau_dec_e",
+                "tau_dec_i",
+                "a_e",
+                "a_i",
+                "regime",
+                "steps",
+            ],
+        ),
+        (
+            &["spectrum", "--n", "300", "--j0", "0.5", "--json"],
+            &["max_re", "girko_radius", "bulk_max_re_theory"],
+        ),
+        (
+            &[
+                "lyapunov",
+                "--n",
+                "500",
+                "--j0",
+                "1.5",
+                "--t",
+                "20",
+                "--transient",
+                "5",
+                "--json",
+            ],
+            &["exponents", "regime"],
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, out, err) = balnet(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(keys(&out), sorted(want), "{args:?}");
+    }
+    for args in [
+        &["simulate", "rate", "--dt", "0"][..],
+        &["lyapunov", "--k", "0"],
+        &["spectrum", "--n", "abc"],
+        &["simulate", "rate", "--n", "1"],
+    ] {
+        let (code, out, err) = balnet(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(
+            out.is_empty() && err.lines().count() == 1 && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}

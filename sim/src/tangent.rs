@@ -1,0 +1,379 @@
+//! Tangent dynamics (Eq. 38, derived from Eq. 1) and Lyapunov exponents (Eq. 39).
+//!
+//! Linearising Eq. 1 around a trajectory y(t) = (x^E, x^I, w):
+//!
+//! * tau_syn d(dx_i^E)/dt = -dx_i^E + J_EE sum_{j in E(i)} (phi'_j w_j dx_j^E + phi_j dw_j)
+//!   - J_EI sum_{j in I(i)} phi'(x_j^I) dx_j^I,
+//! * tau_syn d(dx_i^I)/dt = -dx_i^I + J_IE sum_{j in E(i)} phi'_j dx_j^E
+//!   - J_II sum_{j in I(i)} phi'(x_j^I) dx_j^I,
+//! * d(dw_i)/dt = -dw_i / tau_D - u (phi_i dw_i + phi'_i w_i dx_i^E),
+//!
+//! (Eq. 38 with tau_syn = 1 and inhibition entering with a minus sign once). The state and
+//! the k tangent vectors are advanced together by Euler's method, so the tangent map is the
+//! exact derivative of the Euler map and the exponents are those of that map: at a stable
+//! fixed point with Jacobian eigenvalue lambda the largest exponent is ln|1 + dt lambda| / dt
+//! (-> Re lambda as dt -> 0).
+//!
+//! The k tangent vectors ride along in the same gather as the state ([`crate::gather`], W =
+//! 1 + k components per presynaptic entry), so the index stream is read once per step for all
+//! of them. Every `t_ort` time units the vectors are re-orthonormalised by modified
+//! Gram-Schmidt (Benettin's method) and the logarithms of the norms accumulated.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::SimError;
+use crate::network::{Presyn, RateNetwork};
+use crate::run::X_BOUND;
+
+/// Stream of the generator for the initial tangent vectors.
+const TANGENT_STREAM: u64 = (1 << 62) + 1;
+
+/// Largest number of exponents computed at once.
+pub const K_MAX: usize = 8;
+
+/// How to compute the exponents.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LyapunovSpec {
+    pub k: usize,
+    pub dt: f64,
+    /// Measured time after the transient.
+    pub t: f64,
+    pub transient: f64,
+    /// Time between re-orthonormalisations (the paper's t_ort = 100... in time units).
+    pub t_ort: f64,
+    /// |Lambda| below this counts as zero when classifying the regime.
+    pub zero_tol: f64,
+}
+
+impl LyapunovSpec {
+    pub fn validate(&self, dim: usize) -> Result<(), SimError> {
+        if !(1..=K_MAX.min(dim)).contains(&self.k) {
+            return Err(SimError::Invalid {
+                name: "k",
+                value: self.k as f64,
+                range: "1 <= k <= 8 (and <= the state dimension)",
+            });
+        }
+        let pos = |name, v: f64| {
+            if v > 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err(SimError::Invalid {
+                    name,
+                    value: v,
+                    range: "0 < value < inf",
+                })
+            }
+        };
+        pos("dt", self.dt)?;
+        pos("t", self.t)?;
+        pos("t_ort", self.t_ort)?;
+        pos("zero_tol", self.zero_tol)?;
+        if !(self.transient >= 0.0 && self.transient.is_finite()) {
+            return Err(SimError::Invalid {
+                name: "transient",
+                value: self.transient,
+                range: "0 <= transient < inf",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The dynamical regime read off the exponents (the paper's classification).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LyapunovRegime {
+    /// Lambda_1 < -tol.
+    FixedPoint,
+    /// Lambda_1 ~ 0, Lambda_2 < -tol (or k = 1 and Lambda_1 ~ 0: periodic or quasi-periodic).
+    Periodic,
+    /// Lambda_1 ~ Lambda_2 ~ 0.
+    QuasiPeriodic,
+    /// Lambda_1 > tol.
+    Chaos,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LyapunovResult {
+    pub exponents: Vec<f64>,
+    pub regime: LyapunovRegime,
+    /// Final state (to continue from).
+    #[serde(skip)]
+    pub y: Vec<f64>,
+}
+
+/// Classify from the sorted exponents with tolerance `tol`.
+pub fn classify(ex: &[f64], tol: f64) -> LyapunovRegime {
+    match (ex[0], ex.get(1)) {
+        (l1, _) if l1 > tol => LyapunovRegime::Chaos,
+        (l1, _) if l1 < -tol => LyapunovRegime::FixedPoint,
+        (_, Some(&l2)) if l2.abs() <= tol => LyapunovRegime::QuasiPeriodic,
+        _ => LyapunovRegime::Periodic,
+    }
+}
+
+/// Buffers of the fused state + tangent step with W = 1 + k components.
+struct Fused<const W: usize> {
+    pre: Presyn<W>,
+    rec: Vec<[f64; W]>,
+    /// Tangent vectors, neuron-major: q[d][m] is component d of vector m (d < N + N_E).
+    q: Vec<[f64; W]>,
+}
+
+/// One Euler step of the state y and the tangent vectors q (component 0 of q is unused).
+fn fused_step<const W: usize>(net: &RateNetwork, y: &mut [f64], f: &mut Fused<W>, dt: f64) {
+    let p = &net.params;
+    let t = p.transfer;
+    let (n_e, n) = (net.n_e(), net.n());
+    {
+        let (xe, rest) = y.split_at(n_e);
+        let (xi, w) = rest.split_at(n - n_e);
+        let (qe, rest) = f.q.split_at(n_e);
+        let (qi, qw) = rest.split_at(n - n_e);
+        let ee = &mut f.pre.ee.as_mut_slice()[..n_e];
+        let ie = &mut f.pre.ie.as_mut_slice()[..n_e];
+        ee.par_iter_mut()
+            .zip(ie.par_iter_mut())
+            .enumerate()
+            .with_min_len(512)
+            .for_each(|(j, (a, b))| {
+                let (ph, dph) = t.phi_dphi(xe[j]);
+                a[0] = ph * w[j];
+                b[0] = ph;
+                for m in 1..W {
+                    a[m] = dph * w[j] * qe[j][m] + ph * qw[j][m];
+                    b[m] = dph * qe[j][m];
+                }
+            });
+        f.pre.inh.as_mut_slice()[..n - n_e]
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(512)
+            .for_each(|(j, a)| {
+                let (ph, dph) = t.phi_dphi(xi[j]);
+                a[0] = ph;
+                for m in 1..W {
+                    a[m] = dph * qi[j][m];
+                }
+            });
+    }
+    net.recurrent(&f.pre, &mut f.rec);
+    let inv_tau = 1.0 / p.tau_syn;
+    let (ys, yw) = y.split_at_mut(n);
+    let (qs, qw) = f.q.split_at_mut(n);
+    ys.par_iter_mut()
+        .zip(qs.par_iter_mut())
+        .zip(f.rec.par_iter())
+        .with_min_len(512)
+        .for_each(|((x, q), r)| {
+            *x += dt * (-*x + r[0] + p.i0) * inv_tau;
+            for m in 1..W {
+                q[m] += dt * (-q[m] + r[m]) * inv_tau;
+            }
+        });
+    // The w-equations read phi_E, phi'_E and the (old) dx^E: phi_E and w are in pre, the old
+    // dx^E must be recovered: we use pre.ie (phi_E, phi'_E dx_old) directly.
+    let ie = &f.pre.ie.as_slice()[..n_e];
+    yw.par_iter_mut()
+        .zip(qw.par_iter_mut())
+        .zip(ie.par_iter())
+        .with_min_len(512)
+        .for_each(|((w, q), b)| {
+            let ph = b[0];
+            let w_old = *w;
+            *w += dt * ((1.0 - w_old) / p.tau_d - p.u * w_old * ph);
+            for m in 1..W {
+                // b[m] = phi'_E dx^E_old
+                q[m] += dt * (-q[m] / p.tau_d - p.u * (ph * q[m] + w_old * b[m]));
+            }
+        });
+}
+
+/// Modified Gram-Schmidt on the k vectors (components 1..W); returns the norms.
+fn orthonormalise<const W: usize>(q: &mut [[f64; W]]) -> [f64; W] {
+    let mut norms = [0.0; W];
+    for m in 1..W {
+        for l in 1..m {
+            let dot: f64 = q.iter().map(|v| v[m] * v[l]).sum();
+            q.iter_mut().for_each(|v| v[m] -= dot * v[l]);
+        }
+        let nrm = q.iter().map(|v| v[m] * v[m]).sum::<f64>().sqrt();
+        q.iter_mut().for_each(|v| v[m] /= nrm);
+        norms[m] = nrm;
+    }
+    norms
+}
+
+fn run<const W: usize>(
+    net: &RateNetwork,
+    mut y: Vec<f64>,
+    spec: &LyapunovSpec,
+    seed: u64,
+    progress: &mut dyn FnMut(f64),
+) -> Result<LyapunovResult, SimError> {
+    let dim = net.dim();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(TANGENT_STREAM);
+    let mut q = vec![[0.0; W]; dim];
+    for m in 1..W {
+        for v in q.iter_mut() {
+            v[m] = StandardNormal.sample(&mut rng);
+        }
+    }
+    orthonormalise(&mut q);
+    let mut f = Fused {
+        pre: Presyn::<W>::new(net),
+        rec: vec![[0.0; W]; net.n()],
+        q,
+    };
+    let dt = spec.dt;
+    let n_tr = (spec.transient / dt).round() as u64;
+    let n_meas = ((spec.t / dt).round() as u64).max(1);
+    let every = ((spec.t_ort / dt).round() as u64).max(1);
+    let mut sums = [0.0; W];
+    let total = n_tr + n_meas;
+    let tick = (total / 100).max(1);
+    for s in 1..=total {
+        fused_step(net, &mut y, &mut f, dt);
+        if s % every == 0 || s == n_tr || s == total {
+            if let Some((i, v)) = y
+                .iter()
+                .enumerate()
+                .find(|(_, v)| v.is_nan() || v.abs() > X_BOUND)
+            {
+                return Err(SimError::Diverged {
+                    t: s as f64 * dt,
+                    step: s,
+                    what: format!("state entry {i} = {v:e}"),
+                });
+            }
+            let norms = orthonormalise(&mut f.q);
+            if s > n_tr {
+                for m in 1..W {
+                    sums[m] += norms[m].ln();
+                }
+            }
+        }
+        if s % tick == 0 {
+            progress(s as f64 / total as f64);
+        }
+    }
+    let mut exponents: Vec<f64> = (1..W).map(|m| sums[m] / (n_meas as f64 * dt)).collect();
+    exponents.sort_by(|a, b| b.total_cmp(a));
+    let regime = classify(&exponents, spec.zero_tol);
+    Ok(LyapunovResult {
+        exponents,
+        regime,
+        y,
+    })
+}
+
+/// The k largest Lyapunov exponents from the state y0 (random orthonormal initial tangent
+/// vectors from `seed`, ChaCha8 stream 2^62 + 1).
+pub fn lyapunov(
+    net: &RateNetwork,
+    y0: Vec<f64>,
+    spec: &LyapunovSpec,
+    seed: u64,
+    progress: &mut dyn FnMut(f64),
+) -> Result<LyapunovResult, SimError> {
+    spec.validate(net.dim())?;
+    if y0.len() != net.dim() {
+        return Err(SimError::Format(format!(
+            "initial state has {} entries, the network needs {}",
+            y0.len(),
+            net.dim()
+        )));
+    }
+    match spec.k {
+        1 => run::<2>(net, y0, spec, seed, progress),
+        2 => run::<3>(net, y0, spec, seed, progress),
+        3 => run::<4>(net, y0, spec, seed, progress),
+        4 => run::<5>(net, y0, spec, seed, progress),
+        5 => run::<6>(net, y0, spec, seed, progress),
+        6 => run::<7>(net, y0, spec, seed, progress),
+        7 => run::<8>(net, y0, spec, seed, progress),
+        _ => run::<9>(net, y0, spec, seed, progress),
+    }
+}
+
+/// J v: the Jacobian of Eq. 1 at y applied to v (one tangent evaluation; for tests and for
+/// assembling dense Jacobians column by column).
+pub fn jacobian_times(net: &RateNetwork, y: &[f64], v: &[f64]) -> Vec<f64> {
+    let dim = net.dim();
+    let n = net.n();
+    let mut f = Fused::<2> {
+        pre: Presyn::new(net),
+        rec: vec![[0.0; 2]; n],
+        q: v.iter().map(|&a| [0.0, a]).collect(),
+    };
+    // One Euler step with dt = 1 of a copy gives q_new = q + J q.
+    let mut y1 = y.to_vec();
+    fused_step(net, &mut y1, &mut f, 1.0);
+    (0..dim).map(|d| f.q[d][1] - v[d]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectivity::{Autapses, Connectivity, Sizes};
+    use crate::network::Work;
+    use theory::Params;
+
+    #[test]
+    fn tangent_matches_central_differences_of_the_field() {
+        // J v against (F(y + h v) - F(y - h v)) / 2h with h = 1e-5: error h^2 |F'''| ~ 1e-10
+        // plus rounding eps |F| / h ~ 1e-11, for entries of order 1; bound 1e-8.
+        let p = Params {
+            n: 500.0,
+            j0: 1.2,
+            i0: 0.3,
+            ..Params::default()
+        };
+        let net = RateNetwork::new(
+            Connectivity::generate(Sizes::massive(&p).unwrap(), 1, Autapses::Allowed).unwrap(),
+            p,
+        );
+        let mut y = crate::run::initial_state(&net, 2);
+        for (d, v) in y.iter_mut().enumerate().skip(net.n()) {
+            *v = 0.3 + 0.5 * ((d * 37) % 11) as f64 / 11.0;
+        }
+        let v: Vec<f64> = (0..net.dim())
+            .map(|d| (((d * 7919) % 101) as f64 / 50.0) - 1.0)
+            .collect();
+        let jv = jacobian_times(&net, &y, &v);
+        let h = 1e-5;
+        let mut work = Work::new(&net);
+        let field = |s: f64, work: &mut Work| {
+            let z: Vec<f64> = y.iter().zip(&v).map(|(a, b)| a + s * b).collect();
+            let mut dz = vec![0.0; net.dim()];
+            net.field(&z, &mut dz, work);
+            dz
+        };
+        let (fp, fm) = (field(h, &mut work), field(-h, &mut work));
+        for d in 0..net.dim() {
+            let fd = (fp[d] - fm[d]) / (2.0 * h);
+            assert!(
+                (fd - jv[d]).abs() < 1e-8 * (1.0 + fd.abs()),
+                "entry {d}: {fd} vs {}",
+                jv[d]
+            );
+        }
+    }
+
+    #[test]
+    fn classification() {
+        assert_eq!(classify(&[0.1, 0.0], 1e-3), LyapunovRegime::Chaos);
+        assert_eq!(classify(&[-0.1, -0.2], 1e-3), LyapunovRegime::FixedPoint);
+        assert_eq!(classify(&[1e-4, -0.2], 1e-3), LyapunovRegime::Periodic);
+        assert_eq!(
+            classify(&[1e-4, -1e-4], 1e-3),
+            LyapunovRegime::QuasiPeriodic
+        );
+    }
+}
