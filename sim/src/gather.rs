@@ -51,40 +51,55 @@ fn combine<const W: usize>(s: [[f64; W]; 4]) -> [f64; W] {
     std::array::from_fn(|m| (s[0][m] + s[1][m]) + (s[2][m] + s[3][m]))
 }
 
-/// Sum of v[j] over the 16-bit indices j of a row.
+/// An index width the kernel accepts.
+pub trait Idx: Copy {
+    fn ix(self) -> usize;
+}
+impl Idx for u16 {
+    #[inline(always)]
+    fn ix(self) -> usize {
+        self as usize
+    }
+}
+impl Idx for u32 {
+    #[inline(always)]
+    fn ix(self) -> usize {
+        self as usize
+    }
+}
+
+/// Sum of v[j] over the indices j of a row. `V` is a padded `[[f64; W]; 65536]` for 16-bit
+/// indices (no bounds checks) or a slice for 32-bit ones (bounds-checked).
 #[inline(always)]
-pub fn row16<const W: usize>(v: &[[f64; W]; SPAN16], idx: &[u16]) -> [f64; W] {
+pub fn row<const W: usize, I: Idx, V: std::ops::Index<usize, Output = [f64; W]> + ?Sized>(
+    v: &V,
+    idx: &[I],
+) -> [f64; W] {
     let mut s = [[0.0; W]; 4];
     let chunks = idx.chunks_exact(4);
     let rem = chunks.remainder();
     for c in chunks {
-        add(&mut s[0], &v[c[0] as usize]);
-        add(&mut s[1], &v[c[1] as usize]);
-        add(&mut s[2], &v[c[2] as usize]);
-        add(&mut s[3], &v[c[3] as usize]);
+        add(&mut s[0], &v[c[0].ix()]);
+        add(&mut s[1], &v[c[1].ix()]);
+        add(&mut s[2], &v[c[2].ix()]);
+        add(&mut s[3], &v[c[3].ix()]);
     }
     for &j in rem {
-        add(&mut s[0], &v[j as usize]);
+        add(&mut s[0], &v[j.ix()]);
     }
     combine(s)
 }
 
-/// Sum of v[j] over the 32-bit indices j of a row (bounds-checked).
+/// Sum over a row of 16-bit indices.
+#[inline(always)]
+pub fn row16<const W: usize>(v: &[[f64; W]; SPAN16], idx: &[u16]) -> [f64; W] {
+    row(v, idx)
+}
+
+/// Sum over a row of 32-bit indices (bounds-checked).
 #[inline(always)]
 pub fn row32<const W: usize>(v: &[[f64; W]], idx: &[u32]) -> [f64; W] {
-    let mut s = [[0.0; W]; 4];
-    let chunks = idx.chunks_exact(4);
-    let rem = chunks.remainder();
-    for c in chunks {
-        add(&mut s[0], &v[c[0] as usize]);
-        add(&mut s[1], &v[c[1] as usize]);
-        add(&mut s[2], &v[c[2] as usize]);
-        add(&mut s[3], &v[c[3] as usize]);
-    }
-    for &j in rem {
-        add(&mut s[0], &v[j as usize]);
-    }
-    combine(s)
+    row(v, idx)
 }
 
 #[cfg(test)]

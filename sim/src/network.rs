@@ -157,53 +157,39 @@ impl RateNetwork {
         let s = self.conn.sizes;
         let c = &self.conn;
         let (out_e, out_i) = out.split_at_mut(s.n_e);
-        let (jee, jei, jie, jii) = (self.j_ee, self.j_ei, self.j_ie, self.j_ii);
-        out_e
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(b, chunk)| {
-                let (start, len) = (b * CHUNK, chunk.len());
-                let ra = block_rows(&c.ee, start, len, s.k_e);
-                let rb = block_rows(&c.ei, start, len, s.k_i);
-                combine_rows(
-                    chunk,
-                    Side {
-                        rows: ra,
+        // One population's rows: excitatory block `a` minus inhibitory block `b`.
+        let half = |out: &mut [[f64; W]],
+                    (ia, va, ja): (&Indices, &Padded<W>, f64),
+                    (ib, vb, jb): (&Indices, &Padded<W>, f64)| {
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(blk, chunk)| {
+                    let (start, len) = (blk * CHUNK, chunk.len());
+                    let a = Side {
+                        rows: block_rows(ia, start, len, s.k_e),
                         k: s.k_e,
-                        v: &pre.ee,
-                        j: jee,
-                    },
-                    Side {
-                        rows: rb,
+                        v: va,
+                        j: ja,
+                    };
+                    let b = Side {
+                        rows: block_rows(ib, start, len, s.k_i),
                         k: s.k_i,
-                        v: &pre.inh,
-                        j: jei,
-                    },
-                );
-            });
-        out_i
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(b, chunk)| {
-                let (start, len) = (b * CHUNK, chunk.len());
-                let ra = block_rows(&c.ie, start, len, s.k_e);
-                let rb = block_rows(&c.ii, start, len, s.k_i);
-                combine_rows(
-                    chunk,
-                    Side {
-                        rows: ra,
-                        k: s.k_e,
-                        v: &pre.ie,
-                        j: jie,
-                    },
-                    Side {
-                        rows: rb,
-                        k: s.k_i,
-                        v: &pre.inh,
-                        j: jii,
-                    },
-                );
-            });
+                        v: vb,
+                        j: jb,
+                    };
+                    combine_rows(chunk, a, b);
+                });
+        };
+        half(
+            out_e,
+            (&c.ee, &pre.ee, self.j_ee),
+            (&c.ei, &pre.inh, self.j_ei),
+        );
+        half(
+            out_i,
+            (&c.ie, &pre.ie, self.j_ie),
+            (&c.ii, &pre.inh, self.j_ii),
+        );
     }
 
     /// Fill component 0 of `pre` from the state y (rates phi(x^E) w, phi(x^E), phi(x^I)).
@@ -230,8 +216,7 @@ impl RateNetwork {
     }
 
     /// dy/dt of Eq. 1 at y, given the recurrent inputs `rec` (component 0) and the rates in
-    /// `pre` that produced them. Also returns nothing else: the total input of neuron i is
-    /// mu_i = rec[i][0] + I0.
+    /// `pre` that produced them. The total input of neuron i is mu_i = rec[i][0] + I0.
     pub fn field_from<const W: usize>(
         &self,
         y: &[f64],

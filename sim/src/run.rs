@@ -1,5 +1,6 @@
-//! Running the rate network: initial state, the observers, regime detection, divergence
-//! checks and checkpoints.
+//! Running the rate network: initial state, the observers, regime detection and divergence
+//! checks. ([`Run`] is serialisable so that a checkpoint writer can save it; none is written
+//! yet.)
 //!
 //! Observers are switched on individually ([`Observe`]); the hot loop pays only for those
 //! asked for. All of them read the field evaluation at the start of each step (see
@@ -122,7 +123,7 @@ pub enum Regime {
     TimeDependent,
 }
 
-/// Accumulators of a run (serialised in checkpoints).
+/// Accumulators of a run.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Accumulators {
     pub samples: u64,
@@ -140,7 +141,7 @@ pub struct Accumulators {
     pub trace_data: Vec<Vec<[f64; 3]>>,
 }
 
-/// A run in progress: state, position and accumulators. Serialisable as a checkpoint.
+/// A run in progress: state, position and accumulators.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Run {
     pub spec: RunSpec,

@@ -43,7 +43,7 @@ pub struct LyapunovSpec {
     /// Measured time after the transient.
     pub t: f64,
     pub transient: f64,
-    /// Time between re-orthonormalisations (the paper's t_ort = 100... in time units).
+    /// Time between re-orthonormalisations, in time units (the paper uses 100).
     pub t_ort: f64,
     /// |Lambda| below this counts as zero when classifying the regime.
     pub zero_tol: f64,
@@ -176,8 +176,8 @@ fn fused_step<const W: usize>(net: &RateNetwork, y: &mut [f64], f: &mut Fused<W>
                 q[m] += dt * (-q[m] + r[m]) * inv_tau;
             }
         });
-    // The w-equations read phi_E, phi'_E and the (old) dx^E: phi_E and w are in pre, the old
-    // dx^E must be recovered: we use pre.ie (phi_E, phi'_E dx_old) directly.
+    // The w-equations need phi_E and phi'_E dx^E at the start of the step: both are still in
+    // pre.ie (components 0 and 1..), computed before dx^E was advanced above.
     let ie = &f.pre.ie.as_slice()[..n_e];
     yw.par_iter_mut()
         .zip(qw.par_iter_mut())
