@@ -152,7 +152,7 @@ impl Indices {
             Indices::U32(v) => v.clone(),
         }
     }
-    fn from_rows(rows: Vec<Vec<u32>>, n_pre: usize) -> Self {
+    pub(crate) fn from_rows(rows: Vec<Vec<u32>>, n_pre: usize) -> Self {
         if n_pre <= 1 << 16 {
             Indices::U16(rows.into_iter().flatten().map(|x| x as u16).collect())
         } else {
@@ -262,6 +262,29 @@ impl Connectivity {
             Block::IE => &self.ie,
             Block::II => &self.ii,
         }
+    }
+
+    /// A 64-bit FNV-1a hash of the sizes and every index, block by block: identifies the
+    /// network in checkpoints (also for networks read from files, whose seed says nothing).
+    pub fn fingerprint(&self) -> u64 {
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |x: u64| {
+            for b in x.to_le_bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+            }
+        };
+        let s = self.sizes;
+        for v in [s.n_e, s.n_i, s.k_e, s.k_i] {
+            eat(v as u64);
+        }
+        for b in Block::ALL {
+            let ix = self.block(b);
+            for k in 0..ix.len() {
+                eat(ix.get(k) as u64);
+            }
+        }
+        h
     }
 
     /// Check the invariants (sizes, ranges, sorted and distinct rows, autapses) of a network

@@ -16,6 +16,8 @@ pub enum SimError {
     Diverged { t: f64, step: u64, what: String },
     #[error("malformed network or state file: {0}")]
     Format(String),
+    #[error("checkpoint {path}: {why}")]
+    Checkpoint { path: String, why: String },
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -5,11 +5,14 @@
 //! integrators and observers ([`run`]). Simulations and theory share one [`Params`].
 
 pub mod connectivity;
+pub mod correlations;
 pub mod error;
+pub mod files;
 pub mod gather;
 pub mod integrate;
 pub mod jacobian;
 pub mod network;
+pub mod network_file;
 pub mod run;
 pub mod spectrum;
 pub mod tangent;

@@ -192,6 +192,42 @@ impl RateNetwork {
         );
     }
 
+    /// The partial recurrent inputs of Eq. 57 without I0, from component 0 of `pre`:
+    /// out[i] = [J_EE sum_EE phi_E w, -J_EI sum_EI phi_I] for E neurons and
+    /// [J_IE sum_IE phi_E, -J_II sum_II phi_I] for I neurons. Their sum is `recurrent`'s
+    /// output up to rounding. One extra pass over the indices: observers call it only on
+    /// sampled steps.
+    pub fn partial_currents<const W: usize>(&self, pre: &Presyn<W>, out: &mut [[f64; 2]]) {
+        let s = self.conn.sizes;
+        let c = &self.conn;
+        let (out_e, out_i) = out.split_at_mut(s.n_e);
+        let one =
+            |out: &mut [[f64; 2]], slot: usize, ix: &Indices, k: usize, v: &Padded<W>, j: f64| {
+                out.par_chunks_mut(CHUNK)
+                    .enumerate()
+                    .for_each(|(blk, chunk)| {
+                        let rows = block_rows(ix, blk * CHUNK, chunk.len(), k);
+                        match rows {
+                            RowsRef::U16(r) => {
+                                let a = v.as_array();
+                                for (o, row) in chunk.iter_mut().zip(r.chunks_exact(k)) {
+                                    o[slot] = j * row16(a, row)[0];
+                                }
+                            }
+                            RowsRef::U32(r) => {
+                                for (o, row) in chunk.iter_mut().zip(r.chunks_exact(k)) {
+                                    o[slot] = j * row32(v.as_slice(), row)[0];
+                                }
+                            }
+                        }
+                    });
+            };
+        one(out_e, 0, &c.ee, s.k_e, &pre.ee, self.j_ee);
+        one(out_e, 1, &c.ei, s.k_i, &pre.inh, -self.j_ei);
+        one(out_i, 0, &c.ie, s.k_e, &pre.ie, self.j_ie);
+        one(out_i, 1, &c.ii, s.k_i, &pre.inh, -self.j_ii);
+    }
+
     /// Fill component 0 of `pre` from the state y (rates phi(x^E) w, phi(x^E), phi(x^I)).
     pub fn load_rates<const W: usize>(&self, y: &[f64], pre: &mut Presyn<W>) {
         let (n_e, n) = (self.n_e(), self.n());
@@ -332,6 +368,23 @@ mod tests {
         for i in 0..s.n_i {
             let want = dot(&ie[i], &|j| (j % 5) as f64) - dot(&ii[i], &|j| (j % 3) as f64);
             assert_eq!(out[s.n_e + i][0], want, "I neuron {i}");
+        }
+        // The partial currents of Eq. 57 are the two dense products separately.
+        let mut part = vec![[0.0; 2]; s.n()];
+        unit.partial_currents(&pre, &mut part);
+        for i in 0..s.n_e {
+            let want = [
+                dot(&ee[i], &|j| (j % 7) as f64),
+                -dot(&ei[i], &|j| (j % 3) as f64),
+            ];
+            assert_eq!(part[i], want, "E neuron {i}");
+        }
+        for i in 0..s.n_i {
+            let want = [
+                dot(&ie[i], &|j| (j % 5) as f64),
+                -dot(&ii[i], &|j| (j % 3) as f64),
+            ];
+            assert_eq!(part[s.n_e + i], want, "I neuron {i}");
         }
     }
 }

@@ -1,6 +1,5 @@
-//! Running the rate network: initial state, the observers, regime detection and divergence
-//! checks. ([`Run`] is serialisable so that a checkpoint writer can save it; none is written
-//! yet.)
+//! Running the rate network: initial state, the observers, regime detection, divergence
+//! checks and checkpoints ([`Checkpoint`]: a run saved atomically and resumed bit for bit).
 //!
 //! Observers are switched on individually ([`Observe`]); the hot loop pays only for those
 //! asked for. All of them read the field evaluation at the start of each step (see
@@ -12,7 +11,14 @@ use rand_distr::{Distribution, StandardNormal};
 use rustfft::{FftPlanner, num_complex::Complex};
 use serde::{Deserialize, Serialize};
 
+use std::path::Path;
+
+use theory::Params;
+
+use crate::connectivity::Sizes;
+use crate::correlations::{CorrAcc, Correlations};
 use crate::error::SimError;
+use crate::files::write_atomic;
 use crate::integrate::{Integrator, Method};
 use crate::network::{RateNetwork, Work};
 
@@ -56,6 +62,9 @@ pub struct Observe {
     /// `trace_every` steps.
     pub traces: Vec<usize>,
     pub trace_every: usize,
+    /// The correlation coefficients of Eqs. 59-61, sampled every this many steps. Runs the
+    /// measured window twice (see [`crate::correlations`]).
+    pub correlations: Option<usize>,
 }
 
 /// How to run.
@@ -90,6 +99,13 @@ impl RunSpec {
                 name: "transient",
                 value: self.transient,
                 range: "0 <= transient < inf",
+            });
+        }
+        if self.observe.correlations == Some(0) {
+            return Err(SimError::Invalid {
+                name: "correlations sampling interval",
+                value: 0.0,
+                range: ">= 1 step",
             });
         }
         if let Some(a) = self.observe.acf {
@@ -136,9 +152,12 @@ pub struct Accumulators {
     /// ACF samples, neuron-major: acf_data[k] is the series of the k-th observed neuron.
     pub acf_neurons: Vec<usize>,
     pub acf_data: Vec<Vec<f64>>,
-    /// Traces: time, then per traced neuron (x, mu, w or NaN).
+    /// Traces: time, then per traced neuron (x, mu, w); w is 0 for I neurons, which have no
+    /// depression variable (kept finite so checkpoints stay valid JSON).
     pub trace_t: Vec<f64>,
     pub trace_data: Vec<Vec<[f64; 3]>>,
+    /// The correlation observer (two passes over the measured window).
+    pub corr: Option<CorrAcc>,
 }
 
 /// A run in progress: state, position and accumulators.
@@ -148,6 +167,96 @@ pub struct Run {
     pub step: u64,
     pub y: Vec<f64>,
     pub acc: Accumulators,
+}
+
+/// A run saved to disk with what identifies its network (JSON; doubles round-trip exactly).
+#[derive(Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub format: String,
+    pub params: Params,
+    pub sizes: Sizes,
+    pub fingerprint: u64,
+    pub run: Run,
+}
+
+/// The `format` tag of checkpoint files.
+pub const CHECKPOINT_FORMAT: &str = "balnet-checkpoint/1";
+
+impl Checkpoint {
+    /// Save `run` to `path` atomically.
+    pub fn save(path: &Path, net: &RateNetwork, run: &Run) -> Result<(), SimError> {
+        let c = CheckpointRef {
+            format: CHECKPOINT_FORMAT,
+            params: &net.params,
+            sizes: &net.conn.sizes,
+            fingerprint: net.conn.fingerprint(),
+            run,
+        };
+        write_atomic(path, |w| {
+            serde_json::to_writer(&mut *w, &c).map_err(std::io::Error::other)
+        })
+        .map(|_| ())
+    }
+
+    /// Load the run saved at `path` if the file exists; it must belong to the same network,
+    /// parameters and run specification.
+    pub fn load(path: &Path, net: &RateNetwork, spec: &RunSpec) -> Result<Option<Run>, SimError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(SimError::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                });
+            }
+        };
+        let bad = |why: &str| SimError::Checkpoint {
+            path: path.display().to_string(),
+            why: why.to_string(),
+        };
+        let c: Checkpoint = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+        if c.format != CHECKPOINT_FORMAT {
+            return Err(bad(&format!(
+                "format '{}', expected '{CHECKPOINT_FORMAT}'",
+                c.format
+            )));
+        }
+        if c.params != net.params
+            || c.sizes != net.conn.sizes
+            || c.fingerprint != net.conn.fingerprint()
+        {
+            return Err(bad(
+                "it belongs to another network or other parameters (remove it to start afresh)",
+            ));
+        }
+        let (a, b) = (&c.run.spec, spec);
+        let differs = [
+            ("dt", a.dt != b.dt),
+            ("t", a.t != b.t),
+            ("transient", a.transient != b.transient),
+            ("method", a.method != b.method),
+            ("observers (e.g. --trace, --out)", a.observe != b.observe),
+        ];
+        if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {
+            return Err(bad(&format!(
+                "it was written with another {what}; use the same settings or remove it"
+            )));
+        }
+        if c.run.y.len() != net.dim() {
+            return Err(bad("state has the wrong length"));
+        }
+        Ok(Some(c.run))
+    }
+}
+
+#[derive(Serialize)]
+struct CheckpointRef<'a> {
+    format: &'a str,
+    params: &'a Params,
+    sizes: &'a Sizes,
+    fingerprint: u64,
+    run: &'a Run,
 }
 
 /// What a finished run reports (JSON keys of `balnet simulate rate`).
@@ -176,6 +285,9 @@ pub struct Summary {
     pub acf_i: Vec<f64>,
     #[serde(skip)]
     pub lag_dt: f64,
+    /// Eqs. 59-61 when the correlation observer ran.
+    #[serde(skip)]
+    pub correlations: Option<Correlations>,
 }
 
 impl Run {
@@ -191,7 +303,7 @@ impl Run {
         let n = net.n();
         let mut acc = Accumulators::default();
         if spec.observe.per_neuron {
-            acc.shift = vec![f64::NAN; n];
+            acc.shift = vec![0.0; n];
             acc.s1 = vec![0.0; n];
             acc.s2 = vec![0.0; n];
         }
@@ -214,6 +326,9 @@ impl Run {
             }
         }
         acc.trace_data = vec![Vec::new(); spec.observe.traces.len()];
+        if spec.observe.correlations.is_some() {
+            acc.corr = Some(CorrAcc::new(n, net.n_e()));
+        }
         Ok(Run {
             spec,
             step: 0,
@@ -222,8 +337,11 @@ impl Run {
         })
     }
 
+    /// Transient plus measured steps; the measured window counts twice when the correlation
+    /// observer replays it.
     pub fn total_steps(&self) -> u64 {
-        self.spec.transient_steps() + self.spec.measured_steps()
+        let passes = 1 + u64::from(self.spec.observe.correlations.is_some());
+        self.spec.transient_steps() + passes * self.spec.measured_steps()
     }
 
     /// Advance until `until` steps (at most the total), calling `progress(step)` every 1 %.
@@ -240,13 +358,35 @@ impl Run {
         let dt = self.spec.dt;
         let n_e = net.n_e();
         let n = net.n();
+        let measured = self.spec.measured_steps();
         while self.step < until {
-            let observing = self.step >= transient;
             let step = self.step;
+            if let Some(c) = self.acc.corr.as_mut() {
+                if step == transient {
+                    c.y_mark = self.y.clone();
+                } else if step == transient + measured {
+                    // Replay the measured window for the second pass.
+                    self.y.copy_from_slice(&c.y_mark);
+                }
+            }
             let (spec, acc) = (&self.spec, &mut self.acc);
             integ.step(net, &mut self.y, dt, |work, y, _dy| {
-                if observing {
-                    observe(net, spec, acc, work, y, step - transient, n_e, n);
+                if step < transient {
+                    return;
+                }
+                let k = step - transient;
+                if k < measured {
+                    observe(net, spec, acc, work, y, k, n_e, n);
+                }
+                if let (Some(c), Some(every)) = (acc.corr.as_mut(), spec.observe.correlations) {
+                    let (pass2, k) = (k >= measured, k % measured);
+                    if k % every as u64 == 0 {
+                        if pass2 {
+                            c.record_coherence(net, work);
+                        } else {
+                            c.record_moments(net, work);
+                        }
+                    }
                 }
             });
             self.step += 1;
@@ -331,6 +471,7 @@ impl Run {
             acf_e,
             acf_i,
             lag_dt,
+            correlations: a.corr.as_ref().map(CorrAcc::result),
         }
     }
 
@@ -437,7 +578,7 @@ fn observe(
     if !o.traces.is_empty() && k % o.trace_every.max(1) as u64 == 0 {
         acc.trace_t.push(k as f64 * spec.dt);
         for (tr, &i) in acc.trace_data.iter_mut().zip(&o.traces) {
-            let w = if i < n_e { y[n + i] } else { f64::NAN };
+            let w = if i < n_e { y[n + i] } else { 0.0 };
             tr.push([y[i], rec[i][0] + i0, w]);
         }
     }

@@ -19,6 +19,12 @@ use theory::stability::hom_stability;
 use theory::{Params, TheoryError, Transfer, Variance, balanced::balanced_limit};
 use verify::params_toml::read_params;
 
+mod netcmd;
+use netcmd::{
+    CorrelationsArgs, ExportArgs, LyapunovArgs, SimulateArgs, SpectrumArgs, cmd_correlations,
+    cmd_export, cmd_lyapunov, cmd_simulate_rate, cmd_spectrum,
+};
+
 /// balnet: exact theory for balanced E-I rate networks with short-term depression
 /// (Angulo-Garcia & Torcini, arXiv 2510.17492).
 #[derive(Parser, Debug)]
@@ -52,6 +58,10 @@ enum Command {
     Spectrum(SpectrumArgs),
     /// The k largest Lyapunov exponents of the rate network (Eqs. 38-39) and the regime.
     Lyapunov(LyapunovArgs),
+    /// Population-averaged correlation coefficients of inputs and rates (Eqs. 57-61, Fig. 9).
+    Correlations(CorrelationsArgs),
+    /// Write the network (Matrix Market blocks + network.json) for other simulators.
+    ExportNetwork(ExportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,70 +70,9 @@ enum SimulateCmd {
     Rate(SimulateArgs),
 }
 
-#[derive(Copy, Clone, Debug, ValueEnum)]
-enum MethodArg {
-    Euler,
-    Heun,
-    Rk4,
-}
-
-#[derive(Args, Debug, Clone)]
-struct SimulateArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Measured time after the transient (time units of Eq. 1).
-    #[arg(long, value_parser = number, default_value = "200")]
-    t: f64,
-    /// Transient discarded before measuring.
-    #[arg(long, value_parser = number, default_value = "100")]
-    transient: f64,
-    /// Time step.
-    #[arg(long, value_parser = number, default_value = "0.05")]
-    dt: f64,
-    /// Integrator: euler (the paper's), heun (2nd order) or rk4.
-    #[arg(long, value_enum, default_value = "euler")]
-    method: MethodArg,
-    /// Write the population-averaged autocorrelation functions (acf.csv) here.
-    #[arg(long, value_name = "DIR")]
-    out: Option<std::path::PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-struct SpectrumArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Write all eigenvalues (eigenvalues.csv: re,im) here.
-    #[arg(long, value_name = "DIR")]
-    out: Option<std::path::PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-struct LyapunovArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Number of exponents (1..8).
-    #[arg(long, default_value_t = 2)]
-    k: usize,
-    /// Measured time after the transient.
-    #[arg(long, value_parser = number, default_value = "1000")]
-    t: f64,
-    /// Transient before measuring.
-    #[arg(long, value_parser = number, default_value = "100")]
-    transient: f64,
-    /// Euler time step.
-    #[arg(long, value_parser = number, default_value = "0.05")]
-    dt: f64,
-    /// Time between re-orthonormalisations.
-    #[arg(long = "t-ort", value_parser = number, default_value = "100")]
-    t_ort: f64,
-    /// |Lambda| below this counts as zero for the regime.
-    #[arg(long = "zero-tol", value_parser = number, default_value = "5e-3")]
-    zero_tol: f64,
-}
-
 /// Model parameters: flags named after the paper's symbols, or a TOML file.
 #[derive(Args, Debug, Clone, Default)]
-struct Model {
+pub(crate) struct Model {
     /// TOML file with Params fields (n, f, c_e, c_i, u, tau_d, g_e, g_i, j_e, j_i, j0, i0, ...);
     /// flags given on the command line override it.
     #[arg(long, value_name = "FILE.toml")]
@@ -194,7 +143,7 @@ enum VarianceArg {
 }
 
 #[derive(Args, Debug, Clone)]
-struct Common {
+pub(crate) struct Common {
     #[command(flatten)]
     model: Model,
     /// Print one JSON object on stdout.
@@ -256,14 +205,14 @@ struct ScanArgs {
 }
 
 /// Number parser for every numeric flag: accepts 2e4, 1e12, 0.5, inf.
-fn number(s: &str) -> Result<f64, String> {
+pub(crate) fn number(s: &str) -> Result<f64, String> {
     s.trim()
         .parse::<f64>()
         .map_err(|_| "expected a number such as 2e4, 0.5 or inf".to_string())
 }
 
 /// A user-facing failure: message and exit status.
-struct Failure(String, u8);
+pub(crate) struct Failure(pub(crate) String, pub(crate) u8);
 
 impl From<theory::ParamError> for Failure {
     fn from(e: theory::ParamError) -> Self {
@@ -286,11 +235,16 @@ impl From<TheoryError> for Failure {
     }
 }
 
-fn build_params(m: &Model) -> Result<Params, Failure> {
-    let mut p = match &m.params {
+pub(crate) fn build_params(m: &Model) -> Result<Params, Failure> {
+    let base = match &m.params {
         Some(path) => read_params(path).map_err(|e| Failure(e, 2))?,
         None => Params::default(),
     };
+    apply_model(base, m)
+}
+
+/// Overlay the model flags given on the command line on `p` and validate.
+pub(crate) fn apply_model(mut p: Params, m: &Model) -> Result<Params, Failure> {
     let set = |dst: &mut f64, v: Option<f64>| {
         if let Some(v) = v {
             *dst = v;
@@ -336,7 +290,7 @@ fn build_params(m: &Model) -> Result<Params, Failure> {
     Ok(p)
 }
 
-fn emit(json_mode: bool, value: Value, human: impl FnOnce() -> String) {
+pub(crate) fn emit(json_mode: bool, value: Value, human: impl FnOnce() -> String) {
     let mut out = std::io::stdout().lock();
     if json_mode {
         let _ = writeln!(out, "{value}");
@@ -839,13 +793,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(SimulateCmd::Rate(a)) => cmd_simulate_rate(a),
         Command::Spectrum(a) => cmd_spectrum(a),
         Command::Lyapunov(a) => cmd_lyapunov(a),
+        Command::Correlations(a) => cmd_correlations(a),
+        Command::ExportNetwork(a) => cmd_export(a),
     }
 }
 
 impl From<sim::SimError> for Failure {
     fn from(e: sim::SimError) -> Self {
         use sim::SimError as E;
-        let code = if matches!(e, E::Param(_) | E::Invalid { .. }) {
+        // Bad parameters, malformed input files and paths that do not exist are the user's to
+        // fix: status 2.
+        let missing =
+            matches!(&e, E::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound);
+        let code = if missing
+            || matches!(
+                e,
+                E::Param(_) | E::Invalid { .. } | E::Format(_) | E::Checkpoint { .. }
+            ) {
             2
         } else {
             1
@@ -854,18 +818,8 @@ impl From<sim::SimError> for Failure {
     }
 }
 
-/// The network of the model flags: Table 1 in-degrees, seed from --seed (default 1).
-fn build_network(m: &Model) -> Result<(sim::network::RateNetwork, u64), Failure> {
-    use sim::connectivity::{Autapses, Connectivity, Sizes};
-    let p = build_params(m)?;
-    let seed = m.seed.unwrap_or(1.0) as u64;
-    let sizes = Sizes::massive(&p)?;
-    let conn = Connectivity::generate(sizes, seed, Autapses::Allowed)?;
-    Ok((sim::network::RateNetwork::new(conn, p), seed))
-}
-
 /// Progress on stderr (only when it is a terminal, so logs stay clean).
-fn progress(label: &'static str) -> impl FnMut(f64) {
+pub(crate) fn progress(label: &'static str) -> impl FnMut(f64) {
     use std::io::IsTerminal;
     let tty = std::io::stderr().is_terminal();
     let mut last = -1i64;
@@ -882,151 +836,12 @@ fn progress(label: &'static str) -> impl FnMut(f64) {
 }
 
 /// Write `contents` to dir/name atomically (temporary file, then rename).
-fn write_atomic(dir: &std::path::Path, name: &str, contents: &str) -> Result<(), Failure> {
-    let io = |e: std::io::Error| Failure(format!("{}: {e}", dir.join(name).display()), 1);
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, contents).map_err(io)?;
-    std::fs::rename(&tmp, dir.join(name)).map_err(io)
-}
-
-fn cmd_simulate_rate(a: &SimulateArgs) -> Result<(), Failure> {
-    use sim::integrate::{Integrator, Method};
-    use sim::run::{AcfSpec, Observe, Run, RunSpec, initial_state};
-    let (net, seed) = build_network(&a.common.model)?;
-    let method = match a.method {
-        MethodArg::Euler => Method::Euler,
-        MethodArg::Heun => Method::Heun,
-        MethodArg::Rk4 => Method::Rk4,
-    };
-    let every = ((0.1 / a.dt).round() as usize).max(1);
-    let spec = RunSpec {
-        dt: a.dt,
-        t: a.t,
-        transient: a.transient,
-        method,
-        observe: Observe {
-            means: true,
-            per_neuron: true,
-            acf: Some(AcfSpec {
-                neurons: 200,
-                every,
-                max_lag: 50.0,
-            }),
-            ..Observe::default()
-        },
-    };
-    let mut run = Run::new(&net, spec, initial_state(&net, seed))?;
-    let mut integ = Integrator::new(&net, method);
-    let total = run.total_steps();
-    let mut bar = progress("simulate");
-    run.advance(&net, &mut integ, total, |s| bar(s as f64 / total as f64))?;
-    let s = run.summary(&net);
-    if let Some(dir) = &a.out {
-        let mut csv = String::from("lag,acf_e,acf_i\n");
-        for (k, (e, i)) in s.acf_e.iter().zip(&s.acf_i).enumerate() {
-            csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * s.lag_dt));
-        }
-        write_atomic(dir, "acf.csv", &csv)?;
-    }
-    let v = serde_json::to_value(&s).map_err(|e| Failure(e.to_string(), 1))?;
-    emit(a.common.json, v, || {
-        let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
-        format!(
-            "rate network (Eq. 1), N = {}, J0 = {}, I0 = {}, seed {seed}, {} steps ({:?}, dt = {})\n\
-             \x20 phi_E = {:.6}   phi_I = {:.6}   w = {:.6}\n\
-             \x20 mu_E = {:.6}   mu_I = {:.6}   A^E = {:.4e}   A^I = {:.4e}\n\
-             \x20 Delta0_E = {:.4e}   Delta0_I = {:.4e}   tau_dec E/I = {} / {}\n\
-             \x20 regime: {:?} (max |dy/dt| = {:.1e})\n",
-            net.n(),
-            net.params.j0,
-            net.params.i0,
-            s.steps,
-            method,
-            a.dt,
-            s.phi_e,
-            s.phi_i,
-            s.w,
-            s.mu_e,
-            s.mu_i,
-            s.a_e,
-            s.a_i,
-            s.delta0_e,
-            s.delta0_i,
-            opt(s.tau_dec_e),
-            opt(s.tau_dec_i),
-            s.regime,
-            s.residual
-        )
-    });
-    Ok(())
-}
-
-fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
-    let (net, seed) = build_network(&a.common.model)?;
-    if net.dim() > 12000 {
-        return Err(Failure(
-            format!(
-                "invalid n = {}: the dense spectrum needs N + N_E <= 12000 (N <= 6666)",
-                net.n()
-            ),
-            2,
-        ));
-    }
-    let s = sim::spectrum::spectrum(&net)?;
-    if let Some(dir) = &a.out {
-        let mut csv = String::from("re,im\n");
-        for z in &s.eigenvalues {
-            csv.push_str(&format!("{:e},{:e}\n", z.re, z.im));
-        }
-        write_atomic(dir, "eigenvalues.csv", &csv)?;
-    }
-    let v = json!({"max_re": s.max_re, "girko_radius": s.girko_radius, "bulk_max_re_theory": s.bulk_max_re_theory});
-    emit(a.common.json, v, || {
-        format!(
-            "DF_het at the homogeneous fixed point (Eq. 19), N = {}, J0 = {}, seed {seed}\n\
-             \x20 max Re lambda = {:.6}   (without the 3 homogeneous modes: {:.6})\n\
-             \x20 Girko: r = {:.6}, -1 + r = {:.6}\n",
-            net.n(),
-            net.params.j0,
-            s.max_re,
-            s.bulk_max_re,
-            s.girko_radius,
-            s.bulk_max_re_theory
-        )
-    });
-    Ok(())
-}
-
-fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
-    use sim::tangent::{LyapunovSpec, lyapunov};
-    let (net, seed) = build_network(&a.common.model)?;
-    let spec = LyapunovSpec {
-        k: a.k,
-        dt: a.dt,
-        t: a.t,
-        transient: a.transient,
-        t_ort: a.t_ort,
-        zero_tol: a.zero_tol,
-    };
-    let y0 = sim::run::initial_state(&net, seed);
-    let mut bar = progress("lyapunov");
-    let r = lyapunov(&net, y0, &spec, seed, &mut bar)?;
-    let v = json!({"exponents": r.exponents, "regime": r.regime});
-    emit(a.common.json, v, || {
-        let ex: Vec<String> = r.exponents.iter().map(|x| format!("{x:.5}")).collect();
-        format!(
-            "Lyapunov exponents (Eqs. 38-39), N = {}, J0 = {}, seed {seed}, k = {}, T = {}\n\
-             \x20 {}\n\x20 regime: {:?} (zero tolerance {})\n",
-            net.n(),
-            net.params.j0,
-            a.k,
-            a.t,
-            ex.join("  "),
-            r.regime,
-            a.zero_tol
-        )
-    });
+pub(crate) fn write_atomic(
+    dir: &std::path::Path,
+    name: &str,
+    contents: &str,
+) -> Result<(), Failure> {
+    sim::files::write_atomic(&dir.join(name), |w| w.write_all(contents.as_bytes()))?;
     Ok(())
 }
 
