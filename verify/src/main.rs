@@ -20,10 +20,12 @@ use theory::{Params, TheoryError, Transfer, Variance, balanced::balanced_limit};
 use verify::params_toml::read_params;
 
 mod netcmd;
+mod sweep;
 use netcmd::{
     CorrelationsArgs, ExportArgs, LyapunovArgs, SimulateArgs, SpectrumArgs, cmd_correlations,
     cmd_export, cmd_lyapunov, cmd_simulate_rate, cmd_spectrum,
 };
+use sweep::{SweepCmd, cmd_sweep};
 
 /// balnet: exact theory for balanced E-I rate networks with short-term depression
 /// (Angulo-Garcia & Torcini, arXiv 2510.17492).
@@ -62,6 +64,9 @@ enum Command {
     Correlations(CorrelationsArgs),
     /// Write the network (Matrix Market blocks + network.json) for other simulators.
     ExportNetwork(ExportArgs),
+    /// Parameter sweeps of the Lyapunov exponents (parallel, resumable, sharded) and merging.
+    #[command(subcommand)]
+    Sweep(SweepCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -504,43 +509,50 @@ fn parse_axis(spec: &str, flag: &str) -> Result<Axis, Failure> {
         "i0" => "i0",
         _ => return Err(bad("NAME must be n, j0 or i0")),
     };
-    let values = if rest.contains(':') {
-        let parts: Vec<&str> = rest.split(':').collect();
+    let values = parse_list(rest, name == "n").map_err(|e| bad(&e))?;
+    if name == "n" && values.iter().any(|&v| v <= 0.0) {
+        return Err(bad("n values must be > 0"));
+    }
+    Ok(Axis { name, values })
+}
+
+/// Values of a list flag: `A:B:K` (K points from A to B, geometric if `geometric`) or
+/// `v1,v2,...`.
+pub(crate) fn parse_list(spec: &str, geometric: bool) -> Result<Vec<f64>, String> {
+    if spec.contains(':') {
+        let parts: Vec<&str> = spec.split(':').collect();
         if parts.len() != 3 {
-            return Err(bad("expected A:B:K"));
+            return Err("expected A:B:K".into());
         }
-        let a = number(parts[0]).map_err(|e| bad(&e))?;
-        let b = number(parts[1]).map_err(|e| bad(&e))?;
+        let a = number(parts[0])?;
+        let b = number(parts[1])?;
         let k: usize = parts[2]
             .trim()
             .parse()
-            .map_err(|_| bad("K must be a whole number >= 1"))?;
+            .map_err(|_| "K must be a whole number >= 1".to_string())?;
         if k == 0 || k > 100_000 || !a.is_finite() || !b.is_finite() {
-            return Err(bad("K must be 1..100000 and A, B finite"));
+            return Err("K must be 1..100000 and A, B finite".into());
         }
-        if name == "n" && !(a > 0.0 && b > 0.0) {
-            return Err(bad("n values must be > 0"));
+        if geometric && !(a > 0.0 && b > 0.0) {
+            return Err("values must be > 0".into());
         }
-        (0..k)
+        Ok((0..k)
             .map(|i| {
                 let t = if k == 1 {
                     0.0
                 } else {
                     i as f64 / (k - 1) as f64
                 };
-                if name == "n" {
+                if geometric {
                     a * (b / a).powf(t)
                 } else {
                     a + (b - a) * t
                 }
             })
-            .collect()
+            .collect())
     } else {
-        rest.split(',')
-            .map(|s| number(s).map_err(|e| bad(&e)))
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    Ok(Axis { name, values })
+        spec.split(',').map(number).collect()
+    }
 }
 
 const SCAN_QUANTITIES: [&str; 11] = [
@@ -795,6 +807,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Lyapunov(a) => cmd_lyapunov(a),
         Command::Correlations(a) => cmd_correlations(a),
         Command::ExportNetwork(a) => cmd_export(a),
+        Command::Sweep(c) => cmd_sweep(c),
     }
 }
 

@@ -23,17 +23,24 @@ pub(crate) struct NetArgs {
     /// export-network). Its params are the base; flags may change J0, I0, g, j, u, tau_D, but
     /// not the structure (N, f, c_E, c_I, in-degrees). --seed then only seeds the initial state.
     #[arg(long, value_name = "DIR")]
-    network: Option<PathBuf>,
+    pub(crate) network: Option<PathBuf>,
     /// Sparse variant (S3 Appendix): excitatory in-degree K_E, fixed independently of N
     /// (give --k-i too). Default: K_E = c_E N.
     #[arg(long = "k-e", value_parser = number, requires = "k_i", value_name = "K")]
-    k_e: Option<f64>,
+    pub(crate) k_e: Option<f64>,
     /// Sparse variant: inhibitory in-degree K_I (with --k-e).
     #[arg(long = "k-i", value_parser = number, requires = "k_e", value_name = "K")]
-    k_i: Option<f64>,
+    pub(crate) k_i: Option<f64>,
     /// Forbid self-connections in the E-E and I-I blocks (allowed by default, as in the paper).
     #[arg(long = "no-autapses")]
-    no_autapses: bool,
+    pub(crate) no_autapses: bool,
+}
+
+impl NetArgs {
+    /// Whether the network is read from a directory.
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.network.is_some()
+    }
 }
 
 fn in_degree(v: f64, flag: &str) -> Result<usize, Failure> {

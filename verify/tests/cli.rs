@@ -312,3 +312,86 @@ fn exported_network_reproduces_the_generated_one() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sharded_sweep_merges_to_the_unsharded_result_and_resumes() {
+    let base = std::env::temp_dir().join(format!("balnet-cli-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let (a, b) = (base.join("a"), base.join("b"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let sweep = |out: &str, shard: &str, threads: &str| {
+        balnet(&[
+            "--threads",
+            threads,
+            "sweep",
+            "lyapunov",
+            "--ns",
+            "300,400",
+            "--j0s",
+            "0.5,1.5",
+            "--realizations",
+            "2",
+            "--t",
+            "30",
+            "--transient",
+            "5",
+            "--out",
+            out,
+            "--shard",
+            shard,
+            "--json",
+        ])
+    };
+    let merge = |out: &str| balnet(&["sweep", "merge", out, "--json"]);
+    let (code, _, err) = sweep(a, "0/1", "2");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(merge(a).0, 0);
+    let whole = std::fs::read_to_string(base.join("a/points.csv")).unwrap();
+    assert_eq!(whole.lines().count(), 1 + 8);
+    // Merging before every shard has run reports the missing points and fails.
+    assert_eq!(sweep(b, "0/3", "1").0, 0);
+    let (code, _, err) = merge(b);
+    assert_eq!(code, 1);
+    assert!(err.contains("5 of 8 points missing"), "{err}");
+    assert_eq!(sweep(b, "1/3", "2").0, 0);
+    assert_eq!(sweep(b, "2/3", "1").0, 0);
+    assert_eq!(merge(b).0, 0);
+    // Same bits whatever the sharding and thread count.
+    assert_eq!(
+        std::fs::read_to_string(base.join("b/points.csv")).unwrap(),
+        whole
+    );
+
+    // An interrupted shard (last line cut) recomputes only the cut point.
+    let shard1 = base.join("b/shard-1-of-3.jsonl");
+    let text = std::fs::read_to_string(&shard1).unwrap();
+    std::fs::write(&shard1, &text[..text.len() - 10]).unwrap();
+    let (code, out, err) = sweep(b, "1/3", "2");
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["computed"].as_u64(), v["skipped"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(merge(b).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(base.join("b/points.csv")).unwrap(),
+        whole
+    );
+
+    // A point present in two shard files is reported as duplicated.
+    let first = std::fs::read_to_string(base.join("b/shard-0-of-3.jsonl")).unwrap();
+    let extra = first.lines().next().unwrap().to_string() + "\n";
+    std::fs::write(base.join("b/shard-9-of-9.jsonl"), extra).unwrap();
+    let (code, _, err) = merge(b);
+    assert_eq!(code, 1);
+    assert!(err.contains("1 duplicated [0]"), "{err}");
+
+    // Another sweep into the same directory is refused.
+    let (code, _, err) = balnet(&[
+        "sweep", "lyapunov", "--ns", "300", "--j0s", "0.5", "--out", b, "--t", "30",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("another sweep"), "{err}");
+    std::fs::remove_dir_all(&base).unwrap();
+}
