@@ -194,10 +194,11 @@ fn fused_step<const W: usize>(net: &RateNetwork, y: &mut [f64], f: &mut Fused<W>
         });
 }
 
-/// Modified Gram-Schmidt on the k vectors (components 1..W); returns the norms.
-fn orthonormalise<const W: usize>(q: &mut [[f64; W]]) -> [f64; W] {
+/// Modified Gram-Schmidt on the k vectors (components 1..=k; components beyond k are padding
+/// and stay zero); returns the norms.
+fn orthonormalise<const W: usize>(q: &mut [[f64; W]], k: usize) -> [f64; W] {
     let mut norms = [0.0; W];
-    for m in 1..W {
+    for m in 1..=k {
         for l in 1..m {
             let dot: f64 = q.iter().map(|v| v[m] * v[l]).sum();
             q.iter_mut().for_each(|v| v[m] -= dot * v[l]);
@@ -217,15 +218,17 @@ fn run<const W: usize>(
     progress: &mut dyn FnMut(f64),
 ) -> Result<LyapunovResult, SimError> {
     let dim = net.dim();
+    let k = spec.k;
+    debug_assert!(k < W);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(TANGENT_STREAM);
     let mut q = vec![[0.0; W]; dim];
-    for m in 1..W {
+    for m in 1..=k {
         for v in q.iter_mut() {
             v[m] = StandardNormal.sample(&mut rng);
         }
     }
-    orthonormalise(&mut q);
+    orthonormalise(&mut q, k);
     let mut f = Fused {
         pre: Presyn::<W>::new(net),
         rec: vec![[0.0; W]; net.n()],
@@ -252,9 +255,9 @@ fn run<const W: usize>(
                     what: format!("state entry {i} = {v:e}"),
                 });
             }
-            let norms = orthonormalise(&mut f.q);
+            let norms = orthonormalise(&mut f.q, k);
             if s > n_tr {
-                for m in 1..W {
+                for m in 1..=k {
                     sums[m] += norms[m].ln();
                 }
             }
@@ -263,7 +266,7 @@ fn run<const W: usize>(
             progress(s as f64 / total as f64);
         }
     }
-    let mut exponents: Vec<f64> = (1..W).map(|m| sums[m] / (n_meas as f64 * dt)).collect();
+    let mut exponents: Vec<f64> = (1..=k).map(|m| sums[m] / (n_meas as f64 * dt)).collect();
     exponents.sort_by(|a, b| b.total_cmp(a));
     let regime = classify(&exponents, spec.zero_tol);
     Ok(LyapunovResult {
@@ -290,14 +293,12 @@ pub fn lyapunov(
             net.dim()
         )));
     }
+    // W = 1 + k components, padded to 4 or 8 so one presynaptic entry is one or two 256-bit
+    // vectors for the AVX2 gather (padding components stay zero and are never normalised).
     match spec.k {
         1 => run::<2>(net, y0, spec, seed, progress),
-        2 => run::<3>(net, y0, spec, seed, progress),
-        3 => run::<4>(net, y0, spec, seed, progress),
-        4 => run::<5>(net, y0, spec, seed, progress),
-        5 => run::<6>(net, y0, spec, seed, progress),
-        6 => run::<7>(net, y0, spec, seed, progress),
-        7 => run::<8>(net, y0, spec, seed, progress),
+        2 | 3 => run::<4>(net, y0, spec, seed, progress),
+        4..=7 => run::<8>(net, y0, spec, seed, progress),
         _ => run::<9>(net, y0, spec, seed, progress),
     }
 }
