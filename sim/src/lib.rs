@@ -2,7 +2,12 @@
 //!
 //! Reference simulations of the rate network (Eq. 1): seeded fixed in-degree connectivity
 //! ([`connectivity`]), the vector field and its hot loop ([`network`], [`gather`]),
-//! integrators and observers ([`run`]). Simulations and theory share one [`Params`].
+//! integrators ([`integrate`]), observers, regime detection and checkpoints ([`run`]), the
+//! correlation coefficients of Eqs. 57-61 in O(N T) ([`correlations`]), the Jacobian DF_het
+//! and its spectrum ([`jacobian`], [`spectrum`]), tangent dynamics and Lyapunov exponents
+//! ([`tangent`]), and files: networks as Matrix Market blocks plus JSON for other simulators
+//! ([`network_file`]), states and atomic writes ([`files`]). Simulations and theory share one
+//! [`Params`].
 
 pub mod connectivity;
 pub mod correlations;
