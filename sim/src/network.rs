@@ -29,6 +29,8 @@ pub struct RateNetwork {
     pub j_ei: f64,
     pub j_ie: f64,
     pub j_ii: f64,
+    /// The connectivity's fingerprint, computed once (checkpoints compare it).
+    fingerprint: std::sync::OnceLock<u64>,
 }
 
 /// Presynaptic vectors with W components each: component 0 carries the state's rates,
@@ -168,7 +170,13 @@ impl RateNetwork {
             j_ei: p.j0 * p.g_e * p.j_e / ski,
             j_ie: p.j0 * p.j_i / ske,
             j_ii: p.j0 * p.g_i * p.j_i / ski,
+            fingerprint: std::sync::OnceLock::new(),
         }
+    }
+
+    /// [`Connectivity::fingerprint`], hashed on first use only.
+    pub fn fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| self.conn.fingerprint())
     }
 
     pub fn n_e(&self) -> usize {

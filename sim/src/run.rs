@@ -189,7 +189,7 @@ impl Checkpoint {
             format: CHECKPOINT_FORMAT,
             params: &net.params,
             sizes: &net.conn.sizes,
-            fingerprint: net.conn.fingerprint(),
+            fingerprint: net.fingerprint(),
             run,
         };
         write_atomic(path, |w| {
@@ -222,9 +222,7 @@ impl Checkpoint {
                 c.format
             )));
         }
-        if c.params != net.params
-            || c.sizes != net.conn.sizes
-            || c.fingerprint != net.conn.fingerprint()
+        if c.params != net.params || c.sizes != net.conn.sizes || c.fingerprint != net.fingerprint()
         {
             return Err(bad(
                 "it belongs to another network or other parameters (remove it to start afresh)",

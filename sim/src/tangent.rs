@@ -23,7 +23,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::SimError;
 use crate::network::{Presyn, RateNetwork};
@@ -36,7 +36,7 @@ const TANGENT_STREAM: u64 = (1 << 62) + 1;
 pub const K_MAX: usize = 8;
 
 /// How to compute the exponents.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LyapunovSpec {
     pub k: usize,
     pub dt: f64,

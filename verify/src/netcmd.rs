@@ -11,6 +11,7 @@ use sim::files::{read_state, write_state};
 use sim::integrate::{Integrator, Method};
 use sim::network::RateNetwork;
 use sim::run::{AcfSpec, Checkpoint, Observe, Run, RunSpec, Summary, initial_state};
+use sim::tangent::{LyapunovSpec, lyapunov};
 
 use crate::{
     Common, Failure, Model, apply_model, build_params, emit, number, progress, write_atomic,
@@ -198,7 +199,14 @@ pub(crate) struct LyapunovArgs {
     /// Number of exponents (1..8).
     #[arg(long, default_value_t = 2)]
     k: usize,
-    /// Measured time after the transient.
+    #[command(flatten)]
+    run: LyapunovRun,
+}
+
+/// Integration and re-orthonormalisation settings of a Lyapunov run (shared with sweeps).
+#[derive(Args, Debug, Clone)]
+pub(crate) struct LyapunovRun {
+    /// Measured time after the transient (the paper's sweeps: 60000).
     #[arg(long, value_parser = number, default_value = "1000")]
     t: f64,
     /// Transient before measuring.
@@ -213,6 +221,19 @@ pub(crate) struct LyapunovArgs {
     /// |Lambda| below this counts as zero for the regime.
     #[arg(long = "zero-tol", value_parser = number, default_value = "5e-3")]
     zero_tol: f64,
+}
+
+impl LyapunovRun {
+    pub(crate) fn spec(&self, k: usize) -> LyapunovSpec {
+        LyapunovSpec {
+            k,
+            dt: self.dt,
+            t: self.t,
+            transient: self.transient,
+            t_ort: self.t_ort,
+            zero_tol: self.zero_tol,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -524,16 +545,8 @@ pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
-    use sim::tangent::{LyapunovSpec, lyapunov};
     let (net, seed) = build_network(&a.common.model, &a.net)?;
-    let spec = LyapunovSpec {
-        k: a.k,
-        dt: a.dt,
-        t: a.t,
-        transient: a.transient,
-        t_ort: a.t_ort,
-        zero_tol: a.zero_tol,
-    };
+    let spec = a.run.spec(a.k);
     let y0 = initial_state(&net, seed);
     let mut bar = progress("lyapunov");
     let r = lyapunov(&net, y0, &spec, seed, &mut bar)?;
@@ -546,10 +559,10 @@ pub(crate) fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
             net.n(),
             net.params.j0,
             a.k,
-            a.t,
+            a.run.t,
             ex.join("  "),
             r.regime,
-            a.zero_tol
+            a.run.zero_tol
         )
     });
     Ok(())

@@ -30,8 +30,8 @@ use serde_json::{Value, json};
 use sim::tangent::{LyapunovSpec, lyapunov};
 use theory::Params;
 
-use crate::netcmd::{NetArgs, build_network};
-use crate::{Common, Failure, emit, number, parse_list, write_atomic};
+use crate::netcmd::{LyapunovRun, NetArgs, build_network};
+use crate::{Common, Failure, emit, parse_list, write_atomic};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum SweepCmd {
@@ -66,21 +66,8 @@ pub(crate) struct SweepArgs {
     /// Number of exponents per point (1..8).
     #[arg(long, default_value_t = 1)]
     k: usize,
-    /// Measured time after the transient (the paper: 60000).
-    #[arg(long, value_parser = number, default_value = "1000")]
-    t: f64,
-    /// Transient before measuring.
-    #[arg(long, value_parser = number, default_value = "100")]
-    transient: f64,
-    /// Euler time step.
-    #[arg(long, value_parser = number, default_value = "0.05")]
-    dt: f64,
-    /// Time between re-orthonormalisations.
-    #[arg(long = "t-ort", value_parser = number, default_value = "100")]
-    t_ort: f64,
-    /// |Lambda| below this counts as zero for the regime.
-    #[arg(long = "zero-tol", value_parser = number, default_value = "5e-3")]
-    zero_tol: f64,
+    #[command(flatten)]
+    run: LyapunovRun,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -105,18 +92,8 @@ struct Manifest {
     k_i: Option<usize>,
     no_autapses: bool,
     network: Option<PathBuf>,
-    lyapunov: LyapunovSettings,
+    lyapunov: LyapunovSpec,
     points: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-struct LyapunovSettings {
-    k: usize,
-    dt: f64,
-    t: f64,
-    transient: f64,
-    t_ort: f64,
-    zero_tol: f64,
 }
 
 const FORMAT: &str = "balnet-sweep/1";
@@ -209,6 +186,13 @@ pub(crate) fn cmd_sweep(c: &SweepCmd) -> Result<(), Failure> {
 fn cmd_sweep_lyapunov(a: &SweepArgs) -> Result<(), Failure> {
     let (shard, shards) = parse_shard(&a.shard)?;
     let m = &a.common.model;
+    if m.j0.is_some() || (m.n.is_some() && a.ns.is_some()) {
+        let flag = if m.j0.is_some() { "--j0" } else { "--n" };
+        return Err(Failure(
+            format!("{flag} cannot be combined with a sweep over it: use --j0s / --ns"),
+            2,
+        ));
+    }
     // The base network validates every flag once (and gives the base parameters).
     let (base_net, seed) = build_network(m, &a.net)?;
     let base = base_net.params;
@@ -235,22 +219,7 @@ fn cmd_sweep_lyapunov(a: &SweepArgs) -> Result<(), Failure> {
             2,
         ));
     }
-    let settings = LyapunovSettings {
-        k: a.k,
-        dt: a.dt,
-        t: a.t,
-        transient: a.transient,
-        t_ort: a.t_ort,
-        zero_tol: a.zero_tol,
-    };
-    let spec = LyapunovSpec {
-        k: a.k,
-        dt: a.dt,
-        t: a.t,
-        transient: a.transient,
-        t_ort: a.t_ort,
-        zero_tol: a.zero_tol,
-    };
+    let spec = a.run.spec(a.k);
     spec.validate(base_net.dim())?;
     // Validate every (N, J0) before computing anything.
     for &n in &ns {
@@ -270,7 +239,7 @@ fn cmd_sweep_lyapunov(a: &SweepArgs) -> Result<(), Failure> {
         k_i: a.net.k_i.map(|v| v as usize),
         no_autapses: a.net.no_autapses,
         network: a.net.network.clone(),
-        lyapunov: settings,
+        lyapunov: spec,
     };
     match read_manifest(&a.out)? {
         Some(old) if old != manifest => {
