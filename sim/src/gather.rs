@@ -92,6 +92,37 @@ pub fn row<const W: usize, I: Idx, V: std::ops::Index<usize, Output = [f64; W]> 
     combine(s)
 }
 
+/// The sums of two rows of equal length at once: the same operations, in the same order, as
+/// two calls of [`row`] (so the same bits), with twice the independent chains per loop
+/// iteration and half the loop overhead, which matters for short rows (K_I = 25 at N = 5000).
+#[inline(always)]
+pub fn row_pair<const W: usize, I: Idx, V: std::ops::Index<usize, Output = [f64; W]> + ?Sized>(
+    v: &V,
+    a: &[I],
+    b: &[I],
+) -> ([f64; W], [f64; W]) {
+    debug_assert_eq!(a.len(), b.len());
+    let mut s = [[0.0; W]; 4];
+    let mut t = [[0.0; W]; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        add(&mut s[0], &v[x[0].ix()]);
+        add(&mut t[0], &v[y[0].ix()]);
+        add(&mut s[1], &v[x[1].ix()]);
+        add(&mut t[1], &v[y[1].ix()]);
+        add(&mut s[2], &v[x[2].ix()]);
+        add(&mut t[2], &v[y[2].ix()]);
+        add(&mut s[3], &v[x[3].ix()]);
+        add(&mut t[3], &v[y[3].ix()]);
+    }
+    for (&j, &k) in ra.iter().zip(rb) {
+        add(&mut s[0], &v[j.ix()]);
+        add(&mut t[0], &v[k.ix()]);
+    }
+    (combine(s), combine(t))
+}
+
 /// Sum over a row of 16-bit indices.
 #[inline(always)]
 pub fn row16<const W: usize>(v: &[[f64; W]; SPAN16], idx: &[u16]) -> [f64; W] {

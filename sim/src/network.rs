@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use theory::{Params, Transfer};
 
 use crate::connectivity::{Connectivity, Indices};
-use crate::gather::{Padded, row16, row32};
+use crate::gather::{Padded, row, row_pair, row16, row32};
 
 /// Rows per parallel work item: large enough to amortise scheduling, small enough to balance.
 const CHUNK: usize = 128;
@@ -83,36 +83,38 @@ struct Side<'a, const W: usize> {
 #[inline(always)]
 fn combine_rows<const W: usize>(out: &mut [[f64; W]], a: Side<W>, b: Side<W>) {
     let (ja, jb) = (a.j, b.j);
-    // Monomorphise the index widths so the inner loops have no branch.
-    match a.rows {
-        RowsRef::U16(r) => {
-            let v = a.v.as_array();
-            for (o, row) in out.iter_mut().zip(r.chunks_exact(a.k)) {
-                *o = row16(v, row);
+    side_sums(out, &a, |o, x| *o = x);
+    side_sums(out, &b, |o, y| {
+        *o = std::array::from_fn(|m| ja * o[m] - jb * y[m])
+    });
+}
+
+/// Apply `put(out[r], sum of row r)` for the rows of one side, two rows per pass
+/// ([`row_pair`]); index widths monomorphised so the inner loops have no branch.
+#[inline(always)]
+fn side_sums<const W: usize>(
+    out: &mut [[f64; W]],
+    s: &Side<W>,
+    put: impl Fn(&mut [f64; W], [f64; W]),
+) {
+    macro_rules! go {
+        ($r:expr, $v:expr) => {{
+            let (r, v, k) = ($r, $v, s.k);
+            let pairs = out.chunks_exact_mut(2).zip(r.chunks_exact(2 * k));
+            for (o, rr) in pairs {
+                let (x, y) = row_pair(v, &rr[..k], &rr[k..]);
+                put(&mut o[0], x);
+                put(&mut o[1], y);
             }
-        }
-        RowsRef::U32(r) => {
-            let v = a.v.as_slice();
-            for (o, row) in out.iter_mut().zip(r.chunks_exact(a.k)) {
-                *o = row32(v, row);
+            if out.len() % 2 == 1 {
+                let last = out.len() - 1;
+                put(&mut out[last], row(v, &r[last * k..(last + 1) * k]));
             }
-        }
+        }};
     }
-    let finish =
-        |o: &mut [f64; W], y: [f64; W]| *o = std::array::from_fn(|m| ja * o[m] - jb * y[m]);
-    match b.rows {
-        RowsRef::U16(r) => {
-            let v = b.v.as_array();
-            for (o, row) in out.iter_mut().zip(r.chunks_exact(b.k)) {
-                finish(o, row16(v, row));
-            }
-        }
-        RowsRef::U32(r) => {
-            let v = b.v.as_slice();
-            for (o, row) in out.iter_mut().zip(r.chunks_exact(b.k)) {
-                finish(o, row32(v, row));
-            }
-        }
+    match s.rows {
+        RowsRef::U16(r) => go!(r, s.v.as_array()),
+        RowsRef::U32(r) => go!(r, s.v.as_slice()),
     }
 }
 
