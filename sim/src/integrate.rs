@@ -5,7 +5,6 @@
 //! handed that evaluation (rates, recurrent inputs, dy/dt at time t) before the later stages
 //! overwrite it, so observing costs no extra field evaluation.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::network::{RateNetwork, Work};
@@ -47,37 +46,39 @@ pub struct Integrator {
 impl Integrator {
     pub fn new(net: &RateNetwork, method: Method) -> Self {
         let d = net.dim();
-        let extra = if method == Method::Euler { 0 } else { d };
         Integrator {
             method,
             work: Work::new(net),
             k1: vec![0.0; d],
-            k2: vec![0.0; extra],
+            k2: vec![0.0; if method == Method::Euler { 0 } else { d }],
             k3: vec![0.0; if method == Method::Rk4 { d } else { 0 }],
             k4: vec![0.0; if method == Method::Rk4 { d } else { 0 }],
-            tmp: vec![0.0; extra],
+            // Euler: the next state (swapped with y); Heun, RK4: the stage states.
+            tmp: vec![0.0; d],
         }
     }
 
     /// Advance y by dt. `observe(work, y, dydt)` sees the field evaluated at the start of the
-    /// step (before y changes).
+    /// step (before y changes). Euler runs fused ([`RateNetwork::euler_step`]) and swaps `y`
+    /// with a buffer of the integrator (same bits as the unfused step).
     pub fn step(
         &mut self,
         net: &RateNetwork,
-        y: &mut [f64],
+        y: &mut Vec<f64>,
         dt: f64,
         mut observe: impl FnMut(&Work, &[f64], &[f64]),
     ) {
+        if self.method == Method::Euler {
+            self.tmp.resize(y.len(), 0.0);
+            net.euler_step(y, &mut self.tmp, &mut self.k1, &mut self.work, dt);
+            observe(&self.work, y, &self.k1);
+            std::mem::swap(y, &mut self.tmp);
+            return;
+        }
         net.field(y, &mut self.k1, &mut self.work);
         observe(&self.work, y, &self.k1);
         match self.method {
-            Method::Euler => {
-                // Parallel: a serial pass over N + N_E entries would cap the 2-thread speed-up.
-                y.par_iter_mut()
-                    .zip(self.k1.par_iter())
-                    .with_min_len(2048)
-                    .for_each(|(a, k)| *a += dt * k);
-            }
+            Method::Euler => unreachable!("handled above"),
             Method::Heun => {
                 for ((t, a), k) in self.tmp.iter_mut().zip(y.iter()).zip(&self.k1) {
                     *t = a + dt * k;

@@ -305,21 +305,129 @@ impl RateNetwork {
         let t = self.transfer();
         let (xe, rest) = y.split_at(n_e);
         let (xi, w) = rest.split_at(n - n_e);
-        pre.ee.as_mut_slice()[..n_e]
-            .par_iter_mut()
-            .zip(pre.ie.as_mut_slice()[..n_e].par_iter_mut())
-            .zip(xe.par_iter().zip(w.par_iter()))
-            .with_min_len(1024)
-            .for_each(|((a, b), (&x, &w))| {
-                let p = t.phi(x);
-                a[0] = p * w;
-                b[0] = p;
-            });
-        pre.inh.as_mut_slice()[..n - n_e]
-            .par_iter_mut()
-            .zip(xi.par_iter())
-            .with_min_len(1024)
-            .for_each(|(a, &x)| a[0] = t.phi(x));
+        // Both populations in one parallel loop (one fork-join).
+        enum Rates<'a, const W: usize> {
+            E(&'a mut [[f64; W]], &'a mut [[f64; W]], &'a [f64], &'a [f64]),
+            I(&'a mut [[f64; W]], &'a [f64]),
+        }
+        const RATE_CHUNK: usize = 1024;
+        let e = pre.ee.as_mut_slice()[..n_e]
+            .par_chunks_mut(RATE_CHUNK)
+            .zip(pre.ie.as_mut_slice()[..n_e].par_chunks_mut(RATE_CHUNK))
+            .zip(xe.par_chunks(RATE_CHUNK).zip(w.par_chunks(RATE_CHUNK)))
+            .map(|((a, b), (x, w))| Rates::E(a, b, x, w));
+        let i = pre.inh.as_mut_slice()[..n - n_e]
+            .par_chunks_mut(RATE_CHUNK)
+            .zip(xi.par_chunks(RATE_CHUNK))
+            .map(|(a, x)| Rates::I(a, x));
+        e.chain(i).for_each(|chunk| match chunk {
+            Rates::E(a, b, x, w) => {
+                for (((a, b), &x), &w) in a.iter_mut().zip(b.iter_mut()).zip(x).zip(w) {
+                    let p = t.phi(x);
+                    a[0] = p * w;
+                    b[0] = p;
+                }
+            }
+            Rates::I(a, x) => {
+                for (a, &x) in a.iter_mut().zip(x) {
+                    a[0] = t.phi(x);
+                }
+            }
+        });
+    }
+
+    /// One forward-Euler step of Eq. 1 in two parallel passes: the rates, then per chunk of
+    /// rows the recurrent sums, dy/dt and the new state. Writes y_next = y + dt F(y), dy = F(y)
+    /// and leaves in `work` the rates and recurrent inputs at y (for the observers). The same
+    /// operations in the same order as [`Self::field`] followed by `y += dt dy`, so the same
+    /// bits; fewer fork-joins, which is what limits the 2-thread speed-up at small N.
+    pub fn euler_step(
+        &self,
+        y: &[f64],
+        y_next: &mut [f64],
+        dy: &mut [f64],
+        work: &mut Work,
+        dt: f64,
+    ) {
+        self.load_rates(y, &mut work.pre);
+        let s = self.conn.sizes;
+        let c = &self.conn;
+        let (n_e, n) = (s.n_e, s.n());
+        let p = &self.params;
+        let inv_tau = 1.0 / p.tau_syn;
+        let (x, w) = y.split_at(n);
+        let (xn, wn) = y_next.split_at_mut(n);
+        let (dx, dw) = dy.split_at_mut(n);
+        let (rec_e, rec_i) = work.rec.split_at_mut(n_e);
+        let (xn_e, xn_i) = xn.split_at_mut(n_e);
+        let (dx_e, dx_i) = dx.split_at_mut(n_e);
+        let pre = &work.pre;
+        type Rows<'a> = &'a mut [[f64; 1]];
+        enum Part<'a> {
+            E(
+                usize,
+                Rows<'a>,
+                &'a mut [f64],
+                &'a mut [f64],
+                &'a mut [f64],
+                &'a mut [f64],
+            ),
+            I(usize, Rows<'a>, &'a mut [f64], &'a mut [f64]),
+        }
+        let e = rec_e
+            .par_chunks_mut(CHUNK)
+            .zip(xn_e.par_chunks_mut(CHUNK))
+            .zip(dx_e.par_chunks_mut(CHUNK))
+            .zip(wn.par_chunks_mut(CHUNK).zip(dw.par_chunks_mut(CHUNK)))
+            .enumerate()
+            .map(|(blk, (((r, a), b), (c, d)))| Part::E(blk * CHUNK, r, a, b, c, d));
+        let i = rec_i
+            .par_chunks_mut(CHUNK)
+            .zip(xn_i.par_chunks_mut(CHUNK))
+            .zip(dx_i.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(blk, ((r, a), b))| Part::I(blk * CHUNK, r, a, b));
+        let side = |ix, k, v, j, start, len| Side {
+            rows: block_rows(ix, start, len, k),
+            k,
+            v,
+            j,
+        };
+        let rates_e = &pre.ie.as_slice()[..n_e];
+        e.chain(i).for_each(|part| match part {
+            Part::E(start, rec, xn, dx, wn, dw) => {
+                let len = rec.len();
+                combine_rows(
+                    rec,
+                    side(&c.ee, s.k_e, &pre.ee, self.j_ee, start, len),
+                    side(&c.ei, s.k_i, &pre.inh, self.j_ei, start, len),
+                );
+                for q in 0..len {
+                    let i = start + q;
+                    let d = (-x[i] + rec[q][0] + p.i0) * inv_tau;
+                    dx[q] = d;
+                    xn[q] = x[i] + dt * d;
+                    let (wi, r) = (w[i], rates_e[i][0]);
+                    let e = (1.0 - wi) / p.tau_d - p.u * wi * r;
+                    dw[q] = e;
+                    wn[q] = wi + dt * e;
+                }
+            }
+            Part::I(start, rec, xn, dx) => {
+                let len = rec.len();
+                combine_rows(
+                    rec,
+                    side(&c.ie, s.k_e, &pre.ie, self.j_ie, start, len),
+                    side(&c.ii, s.k_i, &pre.inh, self.j_ii, start, len),
+                );
+                for q in 0..len {
+                    let i = n_e + start + q;
+                    let d = (-x[i] + rec[q][0] + p.i0) * inv_tau;
+                    dx[q] = d;
+                    xn[q] = x[i] + dt * d;
+                }
+            }
+        });
     }
 
     /// dy/dt of Eq. 1 at y, given the recurrent inputs `rec` (component 0) and the rates in
@@ -495,5 +603,48 @@ mod kernel_tests {
         net.recurrent_with(Kernel::Baseline, &pre, &mut a);
         net.recurrent_with(Kernel::Avx2, &pre, &mut b);
         assert_eq!(a, b);
+    }
+}
+
+#[cfg(test)]
+mod euler_tests {
+    use super::*;
+    use crate::connectivity::{Autapses, Sizes};
+
+    #[test]
+    fn fused_euler_step_equals_field_then_update() {
+        // The fused step must do the same floating-point operations as `field` + `y += dt dy`.
+        let p = Params {
+            n: 1500.0,
+            j0: 1.2,
+            i0: 0.3,
+            ..Params::default()
+        };
+        let conn =
+            Connectivity::generate(Sizes::massive(&p).unwrap(), 2, Autapses::Allowed).unwrap();
+        let net = RateNetwork::new(conn, p);
+        let y: Vec<f64> = (0..net.dim())
+            .map(|i| {
+                if i < net.n() {
+                    ((i * 37) % 101) as f64 / 40.0 - 1.2
+                } else {
+                    0.3 + (i % 7) as f64 / 10.0
+                }
+            })
+            .collect();
+        let dt = 0.05;
+        let mut w1 = Work::new(&net);
+        let mut dy1 = vec![0.0; net.dim()];
+        net.field(&y, &mut dy1, &mut w1);
+        let y1: Vec<f64> = y.iter().zip(&dy1).map(|(a, k)| a + dt * k).collect();
+        let mut w2 = Work::new(&net);
+        let mut dy2 = vec![0.0; net.dim()];
+        let mut y2 = vec![0.0; net.dim()];
+        net.euler_step(&y, &mut y2, &mut dy2, &mut w2, dt);
+        assert_eq!(dy1, dy2);
+        assert_eq!(y1, y2);
+        assert_eq!(w1.rec, w2.rec);
+        assert_eq!(w1.pre.ee.as_slice(), w2.pre.ee.as_slice());
+        assert_eq!(w1.pre.inh.as_slice(), w2.pre.inh.as_slice());
     }
 }
