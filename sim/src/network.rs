@@ -263,6 +263,38 @@ impl RateNetwork {
         );
     }
 
+    /// The recurrent sums (as in [`Self::recurrent_with`]) of the rows [start, start + len)
+    /// of the E population (`excitatory`) or of the I population, len = out.len(). For fused
+    /// steps that finish each chunk of rows while it is in cache.
+    pub(crate) fn recurrent_chunk<const W: usize>(
+        &self,
+        kernel: Kernel,
+        pre: &Presyn<W>,
+        excitatory: bool,
+        start: usize,
+        out: &mut [[f64; W]],
+    ) {
+        let (s, c, len) = (self.conn.sizes, &self.conn, out.len());
+        let side = |ix, k, v, j| Side {
+            rows: block_rows(ix, start, len, k),
+            k,
+            v,
+            j,
+        };
+        let (a, b) = if excitatory {
+            (
+                side(&c.ee, s.k_e, &pre.ee, self.j_ee),
+                side(&c.ei, s.k_i, &pre.inh, self.j_ei),
+            )
+        } else {
+            (
+                side(&c.ie, s.k_e, &pre.ie, self.j_ie),
+                side(&c.ii, s.k_i, &pre.inh, self.j_ii),
+            )
+        };
+        combine_rows_with(kernel, out, a, b);
+    }
+
     /// The partial recurrent inputs of Eq. 57 without I0, from component 0 of `pre`:
     /// out[i] = [J_EE sum_EE phi_E w, -J_EI sum_EI phi_I] for E neurons and
     /// [J_IE sum_IE phi_E, -J_II sum_II phi_I] for I neurons. Their sum is `recurrent`'s

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SimError;
-use crate::network::{Presyn, RateNetwork};
+use crate::network::{Kernel, Presyn, RateNetwork};
 use crate::run::X_BOUND;
 
 /// Stream of the generator for the initial tangent vectors.
@@ -162,37 +162,73 @@ fn fused_step<const W: usize>(net: &RateNetwork, y: &mut [f64], f: &mut Fused<W>
                 }
             });
     }
-    net.recurrent(&f.pre, &mut f.rec);
+    // Then, per chunk of rows, the recurrent sums and at once the Euler updates of x, w and
+    // their tangent components (one parallel pass; each row's update reads only its own sums
+    // and the start-of-step rates in `pre`).
+    let kernel = Kernel::detect(W);
     let inv_tau = 1.0 / p.tau_syn;
     let (ys, yw) = y.split_at_mut(n);
     let (qs, qw) = f.q.split_at_mut(n);
-    ys.par_iter_mut()
-        .zip(qs.par_iter_mut())
-        .zip(f.rec.par_iter())
-        .with_min_len(512)
-        .for_each(|((x, q), r)| {
+    let (ys_e, ys_i) = ys.split_at_mut(n_e);
+    let (qs_e, qs_i) = qs.split_at_mut(n_e);
+    let (rec_e, rec_i) = f.rec.split_at_mut(n_e);
+    let pre = &f.pre;
+    enum Part<'a, const W: usize> {
+        E(
+            usize,
+            &'a mut [[f64; W]],
+            &'a mut [f64],
+            &'a mut [[f64; W]],
+            &'a mut [f64],
+            &'a mut [[f64; W]],
+        ),
+        I(usize, &'a mut [[f64; W]], &'a mut [f64], &'a mut [[f64; W]]),
+    }
+    let e = rec_e
+        .par_chunks_mut(CHUNK)
+        .zip(ys_e.par_chunks_mut(CHUNK).zip(qs_e.par_chunks_mut(CHUNK)))
+        .zip(yw.par_chunks_mut(CHUNK).zip(qw.par_chunks_mut(CHUNK)))
+        .enumerate()
+        .map(|(blk, ((r, (x, q)), (w, qw)))| Part::E(blk * CHUNK, r, x, q, w, qw));
+    let i = rec_i
+        .par_chunks_mut(CHUNK)
+        .zip(ys_i.par_chunks_mut(CHUNK).zip(qs_i.par_chunks_mut(CHUNK)))
+        .enumerate()
+        .map(|(blk, (r, (x, q)))| Part::I(blk * CHUNK, r, x, q));
+    let advance_x = |rec: &[[f64; W]], xs: &mut [f64], qs: &mut [[f64; W]]| {
+        for ((x, q), r) in xs.iter_mut().zip(qs.iter_mut()).zip(rec) {
             *x += dt * (-*x + r[0] + p.i0) * inv_tau;
             for m in 1..W {
                 q[m] += dt * (-q[m] + r[m]) * inv_tau;
             }
-        });
-    // The w-equations need phi_E and phi'_E dx^E at the start of the step: both are still in
-    // pre.ie (components 0 and 1..), computed before dx^E was advanced above.
-    let ie = &f.pre.ie.as_slice()[..n_e];
-    yw.par_iter_mut()
-        .zip(qw.par_iter_mut())
-        .zip(ie.par_iter())
-        .with_min_len(512)
-        .for_each(|((w, q), b)| {
-            let ph = b[0];
-            let w_old = *w;
-            *w += dt * ((1.0 - w_old) / p.tau_d - p.u * w_old * ph);
-            for m in 1..W {
-                // b[m] = phi'_E dx^E_old
-                q[m] += dt * (-q[m] / p.tau_d - p.u * (ph * q[m] + w_old * b[m]));
+        }
+    };
+    // The w-equations need phi_E and phi'_E dx^E at the start of the step: both are in pre.ie
+    // (components 0 and 1..), computed before any x was advanced.
+    let ie = &pre.ie.as_slice()[..n_e];
+    e.chain(i).for_each(|part| match part {
+        Part::E(start, rec, xs, qs, ws, qws) => {
+            net.recurrent_chunk(kernel, pre, true, start, rec);
+            advance_x(rec, xs, qs);
+            for ((w, q), b) in ws.iter_mut().zip(qws.iter_mut()).zip(&ie[start..]) {
+                let ph = b[0];
+                let w_old = *w;
+                *w += dt * ((1.0 - w_old) / p.tau_d - p.u * w_old * ph);
+                for m in 1..W {
+                    // b[m] = phi'_E dx^E_old
+                    q[m] += dt * (-q[m] / p.tau_d - p.u * (ph * q[m] + w_old * b[m]));
+                }
             }
-        });
+        }
+        Part::I(start, rec, xs, qs) => {
+            net.recurrent_chunk(kernel, pre, false, start, rec);
+            advance_x(rec, xs, qs);
+        }
+    });
 }
+
+/// Rows per parallel work item of the fused step (as in `network`).
+const CHUNK: usize = 128;
 
 /// Modified Gram-Schmidt on the k vectors (components 1..=k; components beyond k are padding
 /// and stay zero); returns the norms.
