@@ -383,7 +383,6 @@ impl RateNetwork {
     ) {
         self.load_rates(y, &mut work.pre);
         let s = self.conn.sizes;
-        let c = &self.conn;
         let (n_e, n) = (s.n_e, s.n());
         let p = &self.params;
         let inv_tau = 1.0 / p.tau_syn;
@@ -419,22 +418,11 @@ impl RateNetwork {
             .zip(dx_i.par_chunks_mut(CHUNK))
             .enumerate()
             .map(|(blk, ((r, a), b))| Part::I(blk * CHUNK, r, a, b));
-        let side = |ix, k, v, j, start, len| Side {
-            rows: block_rows(ix, start, len, k),
-            k,
-            v,
-            j,
-        };
         let rates_e = &pre.ie.as_slice()[..n_e];
         e.chain(i).for_each(|part| match part {
             Part::E(start, rec, xn, dx, wn, dw) => {
-                let len = rec.len();
-                combine_rows(
-                    rec,
-                    side(&c.ee, s.k_e, &pre.ee, self.j_ee, start, len),
-                    side(&c.ei, s.k_i, &pre.inh, self.j_ei, start, len),
-                );
-                for q in 0..len {
+                self.recurrent_chunk(Kernel::detect(1), pre, true, start, rec);
+                for q in 0..rec.len() {
                     let i = start + q;
                     let d = (-x[i] + rec[q][0] + p.i0) * inv_tau;
                     dx[q] = d;
@@ -446,13 +434,8 @@ impl RateNetwork {
                 }
             }
             Part::I(start, rec, xn, dx) => {
-                let len = rec.len();
-                combine_rows(
-                    rec,
-                    side(&c.ie, s.k_e, &pre.ie, self.j_ie, start, len),
-                    side(&c.ii, s.k_i, &pre.inh, self.j_ii, start, len),
-                );
-                for q in 0..len {
+                self.recurrent_chunk(Kernel::detect(1), pre, false, start, rec);
+                for q in 0..rec.len() {
                     let i = n_e + start + q;
                     let d = (-x[i] + rec[q][0] + p.i0) * inv_tau;
                     dx[q] = d;
