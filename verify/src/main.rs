@@ -20,6 +20,7 @@ use theory::{Params, TheoryError, Transfer, Variance, balanced::balanced_limit};
 use verify::params_toml::read_params;
 
 mod netcmd;
+mod svg;
 mod sweep;
 use netcmd::{
     CorrelationsArgs, ExportArgs, LyapunovArgs, SimulateArgs, SpectrumArgs, cmd_correlations,

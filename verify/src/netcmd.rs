@@ -13,6 +13,7 @@ use sim::network::RateNetwork;
 use sim::run::{AcfSpec, Checkpoint, Observe, Run, RunSpec, Summary, initial_state};
 use sim::tangent::{LyapunovSpec, lyapunov};
 
+use crate::svg::{Plot, Series, Style};
 use crate::{
     Common, Failure, Model, apply_model, build_params, emit, number, progress, write_atomic,
 };
@@ -393,6 +394,28 @@ fn write_outputs(
         csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * s.lag_dt));
     }
     write_atomic(dir, "acf.csv", &csv)?;
+    let acf_series = |label: &str, c: &[f64]| Series {
+        label: label.into(),
+        points: c
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (k as f64 * s.lag_dt, *v))
+            .collect(),
+        style: Style::Line,
+    };
+    let plot = Plot {
+        title: format!(
+            "input autocovariance, N = {}, J0 = {} (Fig. 7C)",
+            net.n(),
+            net.params.j0
+        ),
+        x_label: "lag tau".into(),
+        y_label: "Delta(tau)".into(),
+        series: vec![acf_series("E", &s.acf_e), acf_series("I", &s.acf_i)],
+        h_lines: vec![0.0],
+        ..Plot::default()
+    };
+    write_atomic(dir, "acf.svg", &plot.render())?;
     let tr = &run.spec.observe.traces;
     if !tr.is_empty() {
         let mut csv = String::from("t");
@@ -526,6 +549,25 @@ pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
             csv.push_str(&format!("{:e},{:e}\n", z.re, z.im));
         }
         write_atomic(dir, "eigenvalues.csv", &csv)?;
+        let tau = net.params.tau_syn;
+        let plot = Plot {
+            title: format!(
+                "DF_het eigenvalues, N = {}, J0 = {} (Fig. 4A)",
+                net.n(),
+                net.params.j0
+            ),
+            x_label: "Re lambda".into(),
+            y_label: "Im lambda".into(),
+            series: vec![Series {
+                label: "eigenvalues".into(),
+                points: s.eigenvalues.iter().map(|z| (z.re, z.im)).collect(),
+                style: Style::Points,
+            }],
+            circles: vec![(-1.0 / tau, 0.0, s.girko_radius, "Girko disk".into())],
+            h_lines: Vec::new(),
+            equal_aspect: true,
+        };
+        write_atomic(dir, "eigenvalues.svg", &plot.render())?;
     }
     let v = json!({"max_re": s.max_re, "girko_radius": s.girko_radius, "bulk_max_re_theory": s.bulk_max_re_theory});
     emit(a.common.json, v, || {

@@ -8,8 +8,8 @@
 //! * `shard-K-of-M.jsonl`: one JSON line per finished point of shard K, written (and flushed)
 //!   as soon as the point finishes. On restart the complete lines are kept and only the
 //!   missing points are computed.
-//! * after `merge`: `points.csv` (every point) and `median.csv` (median of Lambda_1 over
-//!   realizations for each N and J0).
+//! * after `merge`: `points.csv` (every point), `median.csv` (median of Lambda_1 over
+//!   realizations for each N and J0) and `median.svg` (the same as a figure, Fig. 13).
 //!
 //! Points are numbered N-major, then realization, then J0; point i belongs to shard i mod M,
 //! so every shard gets a similar mix of sizes. Realization r uses seed `seed + r` for both the
@@ -31,6 +31,7 @@ use sim::tangent::{LyapunovSpec, lyapunov};
 use theory::Params;
 
 use crate::netcmd::{LyapunovRun, NetArgs, build_network};
+use crate::svg::{Plot, Series, Style};
 use crate::{Common, Failure, emit, parse_list, write_atomic};
 
 #[derive(Subcommand, Debug)]
@@ -528,6 +529,30 @@ fn cmd_merge(a: &MergeArgs) -> Result<(), Failure> {
         rows.push(json!({"n": n, "j0": j0, "lambda_1_median": if m.is_finite() { json!(m) } else { Value::Null }, "realizations": count}));
     }
     write_atomic(&a.dir, "median.csv", &med)?;
+    let plot = Plot {
+        title: format!(
+            "median largest Lyapunov exponent over {} realizations (Fig. 13)",
+            man.realizations
+        ),
+        x_label: "J0".into(),
+        y_label: "median Lambda_1".into(),
+        series: man
+            .ns
+            .iter()
+            .map(|&n| Series {
+                label: format!("N = {n}"),
+                points: rows
+                    .iter()
+                    .filter(|r| r["n"].as_f64() == Some(n))
+                    .filter_map(|r| Some((r["j0"].as_f64()?, r["lambda_1_median"].as_f64()?)))
+                    .collect(),
+                style: Style::Line,
+            })
+            .collect(),
+        h_lines: vec![0.0],
+        ..Plot::default()
+    };
+    write_atomic(&a.dir, "median.svg", &plot.render())?;
     let failed = lines.iter().filter(|l| l.error.is_some()).count();
     emit(
         a.json,

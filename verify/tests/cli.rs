@@ -347,6 +347,8 @@ fn sharded_sweep_merges_to_the_unsharded_result_and_resumes() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(merge(a).0, 0);
     let whole = std::fs::read_to_string(base.join("a/points.csv")).unwrap();
+    let svg = std::fs::read_to_string(base.join("a/median.svg")).unwrap();
+    assert!(svg.contains("N = 300") && svg.contains("N = 400") && svg.ends_with("</svg>\n"));
     assert_eq!(whole.lines().count(), 1 + 8);
     // Merging before every shard has run reports the missing points and fails.
     assert_eq!(sweep(b, "0/3", "1").0, 0);
