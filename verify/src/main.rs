@@ -544,11 +544,14 @@ pub(crate) fn parse_list(spec: &str, geometric: bool) -> Result<Vec<f64>, String
                 } else {
                     i as f64 / (k - 1) as f64
                 };
-                if geometric {
+                let v = if geometric {
                     a * (b / a).powf(t)
                 } else {
                     a + (b - a) * t
-                }
+                };
+                // Drop the last-digit noise of the interpolation (0.6000000000000001 -> 0.6):
+                // 14 significant digits keep any decimal grid a user types.
+                format!("{v:.13e}").parse::<f64>().unwrap_or(v)
             })
             .collect())
     } else {
