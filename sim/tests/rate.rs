@@ -77,34 +77,58 @@ fn converges_to_the_theory_fixed_point_at_small_n() {
 
 #[test]
 fn chaotic_run_is_bitwise_identical_for_1_and_2_threads() {
+    // The fused Euler step, the generic field (Heun), every observer (correlations included)
+    // and the fused tangent step of the Lyapunov analysis.
     let p = Params {
         n: 1000.0,
         j0: 1.5,
         ..Params::default()
     };
     let net = network(p, 2);
-    let spec = RunSpec {
+    let pool = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    };
+    for method in [Method::Euler, Method::Heun] {
+        let spec = RunSpec {
+            dt: 0.05,
+            t: 10.0,
+            transient: 0.0,
+            method,
+            observe: Observe {
+                means: true,
+                per_neuron: true,
+                correlations: Some(5),
+                ..Observe::default()
+            },
+        };
+        let run_with = |threads| pool(threads).install(|| simulate(&net, spec.clone(), 3).unwrap());
+        let (a, b) = (run_with(1), run_with(2));
+        assert_eq!(a.y, b.y, "{method:?}");
+        assert_eq!(a.acc.s2, b.acc.s2, "{method:?}");
+        let (sa, sb) = (a.summary(&net), b.summary(&net));
+        assert_eq!(sa.correlations, sb.correlations, "{method:?}");
+        assert_eq!(sa.regime, Regime::TimeDependent);
+    }
+    let spec = sim::tangent::LyapunovSpec {
+        k: 2,
         dt: 0.05,
         t: 10.0,
         transient: 0.0,
-        method: Method::Heun,
-        observe: Observe {
-            means: true,
-            per_neuron: true,
-            ..Observe::default()
-        },
+        t_ort: 2.0,
+        zero_tol: 1e-3,
     };
-    let run_with = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| simulate(&net, spec.clone(), 3).unwrap())
+    let y0 = sim::run::initial_state(&net, 3);
+    let lyap = |threads| {
+        pool(threads).install(|| {
+            sim::tangent::lyapunov(&net, y0.clone(), &spec, 3, &mut |_| {})
+                .unwrap()
+                .exponents
+        })
     };
-    let (a, b) = (run_with(1), run_with(2));
-    assert_eq!(a.y, b.y);
-    assert_eq!(a.acc.s2, b.acc.s2);
-    assert_eq!(a.summary(&net).regime, Regime::TimeDependent);
+    assert_eq!(lyap(1), lyap(2));
 }
 
 #[test]
