@@ -155,8 +155,8 @@ pub(crate) struct SimulateArgs {
     /// (default: the first two E and the first two I neurons).
     #[arg(long, value_delimiter = ',', value_name = "I,J,...")]
     trace: Option<Vec<usize>>,
-    /// Write acf.csv (population-averaged autocovariance of mu), traces.csv and state.txt (the
-    /// final state, usable with --init) here.
+    /// Write acf.csv and acf.svg (population-averaged autocovariance of mu), traces.csv and
+    /// state.txt (the final state, usable with --init) here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -186,7 +186,7 @@ pub(crate) struct SpectrumArgs {
     common: Common,
     #[command(flatten)]
     net: NetArgs,
-    /// Write all eigenvalues (eigenvalues.csv: re,im) here.
+    /// Write all eigenvalues (eigenvalues.csv: re,im; eigenvalues.svg with the Girko disk) here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
