@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 use theory::Params;
+pub use theory::acf::tau_dec;
 
 use crate::connectivity::Sizes;
 use crate::correlations::{CorrAcc, Correlations};
@@ -579,62 +580,5 @@ fn observe(
             let w = if i < n_e { y[n + i] } else { 0.0 };
             tr.push([y[i], rec[i][0] + i0, w]);
         }
-    }
-}
-
-/// tau_dec from the least-squares fit C(tau) = C(0) / cosh^2(tau / tau_dec) (the shape of the
-/// paper's Fig. 7C inset) over the lags where C > 0.05 C(0); golden-section search on
-/// [lag_dt / 4, 4 tau_max]. None when C(0) vanishes (a fixed point) or fewer than 3 lags fit.
-pub fn tau_dec(c: &[f64], lag_dt: f64) -> Option<f64> {
-    let c0 = *c.first()?;
-    if c0.is_nan() || c0 <= 1e-24 {
-        return None;
-    }
-    let last = c.iter().position(|&v| v < 0.05 * c0).unwrap_or(c.len());
-    if last < 3 {
-        return None;
-    }
-    let cost = |td: f64| -> f64 {
-        c[..last]
-            .iter()
-            .enumerate()
-            .map(|(k, &v)| {
-                let m = c0 / (k as f64 * lag_dt / td).cosh().powi(2);
-                (v - m).powi(2)
-            })
-            .sum()
-    };
-    let (mut a, mut b) = (0.25 * lag_dt, 4.0 * last as f64 * lag_dt);
-    let g = 0.5 * (5f64.sqrt() - 1.0);
-    let (mut x1, mut x2) = (b - g * (b - a), a + g * (b - a));
-    let (mut f1, mut f2) = (cost(x1), cost(x2));
-    for _ in 0..100 {
-        if f1 < f2 {
-            b = x2;
-            (x2, f2) = (x1, f1);
-            x1 = b - g * (b - a);
-            f1 = cost(x1);
-        } else {
-            a = x1;
-            (x1, f1) = (x2, f2);
-            x2 = a + g * (b - a);
-            f2 = cost(x2);
-        }
-    }
-    Some(0.5 * (a + b))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tau_dec_recovers_a_sech_squared() {
-        let c: Vec<f64> = (0..400)
-            .map(|k| 2.0 / (k as f64 * 0.1 / 3.7).cosh().powi(2))
-            .collect();
-        let t = tau_dec(&c, 0.1).unwrap();
-        assert!((t - 3.7).abs() < 1e-6, "{t}");
-        assert_eq!(tau_dec(&[0.0; 10], 0.1), None);
     }
 }

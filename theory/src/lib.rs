@@ -26,6 +26,9 @@
 //! * [`girko`]: heterogeneous perturbations: a, b, c, the Girko radius, outliers, lambda_Q
 //!   (Eqs. 19-29).
 //! * [`critical`]: the critical coupling J_c with r(J_c) = 1 (Eq. 30), any N and N = infinity.
+//! * [`dmf`]: dynamic mean-field theory of rate chaos (Eqs. 10, 40-56), any N and
+//!   N = infinity, with standard errors.
+//! * [`acf`]: the decorrelation-time fit shared with the simulator.
 //! * [`het_fixed_point`]: the heterogeneous fixed point (Eqs. 31-34) and the distributions
 //!   p_W, p_Phi (Eqs. 35-37).
 //!
@@ -38,8 +41,10 @@
 //! assert!((b.phi_e - 0.2).abs() < 1e-15 && (b.w - 0.5).abs() < 1e-15);
 //! ```
 
+pub mod acf;
 pub mod balanced;
 pub mod critical;
+pub mod dmf;
 pub mod error;
 pub mod fixed_point;
 pub mod girko;

@@ -82,7 +82,10 @@ pub struct Outcome {
 ///
 /// Quantities: `balanced.{phi_e,phi_i,w}`, `fixed_point.{x_e,x_i,w,phi_e,phi_i,a_e,a_i}`,
 /// `hom_max_re`, `girko_radius`, `bulk_max_re`, `j_c` (finite N), `j_c_inf`,
-/// `het.{mu_e,mu_i,delta0_e,delta0_i,phi_e,phi_i,phi_w}`.
+/// `het.{mu_e,mu_i,delta0_e,delta0_i,phi_e,phi_i,phi_w}`,
+/// `dmf.{mu_e,mu_i,delta0_e,delta0_i,phi_e,phi_i,w,phi_w,tau_dec_e,tau_dec_i,delta0_ratio,
+/// sqrt_n_a_e,sqrt_n_a_i}` (the DMF solver with its default options and seed; solutions are
+/// cached per parameter set, so several fields of one case cost one solve).
 pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
     let e = |x: theory::TheoryError| x.to_string();
     let (group, field) = quantity.split_once('.').unwrap_or((quantity, ""));
@@ -126,8 +129,57 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
                 ],
             )
         }
+        "dmf" => {
+            let v = dmf_cached(p)?;
+            let sn = p.n.sqrt();
+            pick(
+                field,
+                &[
+                    ("mu_e", v.mu_e),
+                    ("mu_i", v.mu_i),
+                    ("delta0_e", v.delta0_e),
+                    ("delta0_i", v.delta0_i),
+                    ("phi_e", v.phi_e),
+                    ("phi_i", v.phi_i),
+                    ("w", v.w),
+                    ("phi_w", v.phi_w),
+                    ("tau_dec_e", v.tau_dec_e.unwrap_or(f64::NAN)),
+                    ("tau_dec_i", v.tau_dec_i.unwrap_or(f64::NAN)),
+                    ("delta0_ratio", v.delta0_i / v.delta0_e),
+                    ("sqrt_n_a_e", sn * v.a_e),
+                    ("sqrt_n_a_i", sn * v.a_i),
+                ],
+            )
+        }
         _ => Err(format!("unknown quantity '{quantity}'")),
     }
+}
+
+/// The DMF solution at `p`, solved once per parameter set.
+fn dmf_cached(p: &Params) -> Result<theory::dmf::Outputs, String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: Mutex<Option<HashMap<String, theory::dmf::Outputs>>> = Mutex::new(None);
+    let key = format!("{p:?}");
+    if let Some(v) = CACHE
+        .lock()
+        .map_err(|e| e.to_string())?
+        .get_or_insert_with(HashMap::new)
+        .get(&key)
+    {
+        return Ok(*v);
+    }
+    let sol = theory::dmf::solve(p, &theory::dmf::DmfOptions::default(), |_| {})
+        .map_err(|e| e.to_string())?;
+    if !sol.converged {
+        return Err(format!("dmf did not converge: {}", sol.termination));
+    }
+    CACHE
+        .lock()
+        .map_err(|e| e.to_string())?
+        .get_or_insert_with(HashMap::new)
+        .insert(key, sol.values);
+    Ok(sol.values)
 }
 
 fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, String> {

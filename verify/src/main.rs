@@ -19,9 +19,11 @@ use theory::stability::hom_stability;
 use theory::{Params, TheoryError, Transfer, Variance, balanced::balanced_limit};
 use verify::params_toml::read_params;
 
+mod dmfcmd;
 mod netcmd;
 mod svg;
 mod sweep;
+use dmfcmd::{DmfArgs, cmd_dmf};
 use netcmd::{
     CorrelationsArgs, ExportArgs, LyapunovArgs, SimulateArgs, SpectrumArgs, cmd_correlations,
     cmd_export, cmd_lyapunov, cmd_simulate_rate, cmd_spectrum,
@@ -54,6 +56,8 @@ enum Command {
     HetFixedPoint(HetArgs),
     /// A grid over two of (n, j0, i0), for Figs. 2B-D, 3A-B and 4C.
     Scan(ScanArgs),
+    /// Dynamic mean-field theory of rate chaos (Eqs. 10, 40-56) with standard errors; `--n inf`.
+    Dmf(DmfArgs),
     /// Simulate a network (`simulate rate`: Eq. 1 on a seeded fixed in-degree network).
     #[command(subcommand)]
     Simulate(SimulateCmd),
@@ -814,6 +818,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::CriticalCoupling(a) => cmd_jc(a),
         Command::HetFixedPoint(a) => cmd_het(a),
         Command::Scan(a) => cmd_scan(a),
+        Command::Dmf(a) => cmd_dmf(a),
         Command::Simulate(SimulateCmd::Rate(a)) => cmd_simulate_rate(a),
         Command::Spectrum(a) => cmd_spectrum(a),
         Command::Lyapunov(a) => cmd_lyapunov(a),

@@ -397,3 +397,78 @@ fn sharded_sweep_merges_to_the_unsharded_result_and_resumes() {
     assert!(err.contains("another sweep"), "{err}");
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn dmf_has_exact_keys_writes_its_files_and_rejects_bad_input() {
+    // A small grid (1024 modes, 8 realizations, 2 chains, 20 % target) keeps this to ~2 s.
+    let dir = std::env::temp_dir().join(format!("balnet-dmf-{}", std::process::id()));
+    let small = [
+        "--modes",
+        "1024",
+        "--realizations",
+        "8",
+        "--chains",
+        "2",
+        "--target",
+        "0.2",
+    ];
+    let mut args = vec!["dmf", "--n", "2000", "--j0", "1.5", "--json", "--out"];
+    let d = dir.to_str().unwrap();
+    args.push(d);
+    args.extend_from_slice(&small);
+    let (code, out, err) = balnet(&args);
+    assert_eq!(code, 0, "{err}");
+    let values = [
+        "mu_e",
+        "mu_i",
+        "delta0_e",
+        "delta0_i",
+        "phi_e",
+        "phi_i",
+        "w",
+        "phi_w",
+        "tau_dec_e",
+        "tau_dec_i",
+        "a_e",
+        "a_i",
+    ];
+    let mut top: Vec<&str> = values.to_vec();
+    top.extend([
+        "iterations",
+        "converged",
+        "termination",
+        "chains",
+        "n",
+        "stderr",
+    ]);
+    assert_eq!(keys(&out), sorted(&top));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let se: Vec<String> = v["stderr"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(se, sorted(&values));
+    assert_eq!(v["converged"], true);
+    for f in ["spectra.csv", "acf.csv", "history.csv", "acf.svg"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    // The limit N = infinity and a fixed point below J_c.
+    let mut args = vec!["dmf", "--n", "inf", "--j0", "0.5", "--json"];
+    args.extend_from_slice(&small);
+    let (code, out, err) = balnet(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["termination"], "fixed_point");
+    assert_eq!(v["n"], "inf");
+    assert_eq!(v["delta0_e"], 0.0);
+    for (bad, name) in [
+        (vec!["dmf", "--modes", "1000"], "modes"),
+        (vec!["dmf", "--realizations", "1"], "realizations"),
+        (vec!["dmf", "--dt", "0"], "dt"),
+        (vec!["dmf", "--n", "-5"], "n"),
+    ] {
+        let (code, out, err) = balnet(&bad);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(name) && !err.contains("panicked"), "{err}");
+    }
+}

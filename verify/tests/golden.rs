@@ -12,7 +12,17 @@ fn golden_dir() -> PathBuf {
 
 #[test]
 fn theory_golden_cases() {
-    let file = load(&golden_dir().join("theory.toml")).unwrap();
+    check("theory.toml");
+}
+
+/// The DMF cases: four solves of about 5 s each on 2 cores.
+#[test]
+fn dmf_golden_cases() {
+    check("dmf.toml");
+}
+
+fn check(name: &str) {
+    let file = load(&golden_dir().join(name)).unwrap();
     assert_eq!(file.meta.format, "balnet-golden/1");
     let mut problems = Vec::new();
     let mut ids = std::collections::HashSet::new();
@@ -36,7 +46,7 @@ fn theory_golden_cases() {
             }
             (Some(_), true) => {
                 problems.push(format!(
-                    "{}: documented known failure now passes; update golden/theory.toml",
+                    "{}: documented known failure now passes; update golden/{name}",
                     case.id
                 ));
                 "UNEXPECTED PASS"
