@@ -226,7 +226,7 @@ fn bad_options_are_refused_with_the_parameter_named() {
 }
 
 #[test]
-#[ignore = "about 2 minutes on 2 cores: Fig. 8 from N = 1e3 to 1e10 and N = infinity"]
+#[ignore = "about 1 minute on 2 cores: Fig. 8 from N = 1e3 to 1e10 and N = infinity"]
 fn fig_8_over_n() {
     // Fig. 8A-B: the means and variances approach finite asymptotes without external input;
     // Fig. 8D: |A^E|, |A^I| ~ N^-1/2, so sqrt(N) |A| tends to the constant |mu| / (J0 j).

@@ -262,6 +262,21 @@ pub struct Curves {
     pub rate_phi_w: Vec<f64>,
 }
 
+impl Curves {
+    /// All spectra zero on `bins` bins (the correlation functions empty).
+    fn zeros(bins: usize) -> Self {
+        Curves {
+            s_e: vec![0.0; bins],
+            s_i: vec![0.0; bins],
+            s_phi_e: vec![0.0; bins],
+            s_phi_i: vec![0.0; bins],
+            s_phi_w: vec![0.0; bins],
+            s_w: vec![0.0; bins],
+            ..Curves::default()
+        }
+    }
+}
+
 /// The DMF solution.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DmfSolution {
@@ -739,15 +754,7 @@ impl Solver<'_> {
         let mut averaging = false;
         let mut samples: Vec<Outputs> = Vec::new();
         let bins = grid.bins();
-        let mut curves = Curves {
-            s_e: vec![0.0; bins],
-            s_i: vec![0.0; bins],
-            s_phi_e: vec![0.0; bins],
-            s_phi_i: vec![0.0; bins],
-            s_phi_w: vec![0.0; bins],
-            s_w: vec![0.0; bins],
-            ..Curves::default()
-        };
+        let mut curves = Curves::zeros(bins);
         let mut iterations = 0;
         while iterations < opts.max_iterations {
             let st = self.step(index, iterations, &s_e, &s_i, guess)?;
@@ -893,15 +900,7 @@ pub fn solve(
     }
     let bins = grid.bins();
     let k = chains.len() as f64;
-    let mut curves = Curves {
-        s_e: vec![0.0; bins],
-        s_i: vec![0.0; bins],
-        s_phi_e: vec![0.0; bins],
-        s_phi_i: vec![0.0; bins],
-        s_phi_w: vec![0.0; bins],
-        s_w: vec![0.0; bins],
-        ..Curves::default()
-    };
+    let mut curves = Curves::zeros(bins);
     for c in &chains {
         add_into(&mut curves.s_e, &c.curves.s_e, 1.0 / k);
         add_into(&mut curves.s_i, &c.curves.s_i, 1.0 / k);
@@ -965,7 +964,6 @@ fn fixed_point_solution(
         }
     };
     let bins = grid.bins();
-    let zero = vec![0.0; bins];
     Ok(DmfSolution {
         values,
         iterations,
@@ -976,18 +974,13 @@ fn fixed_point_solution(
         history,
         curves: Curves {
             omega: (0..bins).map(|k| grid.omega(k)).collect(),
-            s_e: zero.clone(),
-            s_i: zero.clone(),
-            s_phi_e: zero.clone(),
-            s_phi_i: zero.clone(),
-            s_phi_w: zero.clone(),
-            s_w: zero.clone(),
             lag_dt: grid.dt,
-            delta_e: zero.clone(),
-            delta_i: zero.clone(),
-            rate_e: zero.clone(),
-            rate_i: zero.clone(),
-            rate_phi_w: zero,
+            delta_e: vec![0.0; bins],
+            delta_i: vec![0.0; bins],
+            rate_e: vec![0.0; bins],
+            rate_i: vec![0.0; bins],
+            rate_phi_w: vec![0.0; bins],
+            ..Curves::zeros(bins)
         },
     })
 }
