@@ -46,7 +46,7 @@ pub(crate) struct DmfArgs {
 
 pub(crate) fn cmd_dmf(a: &DmfArgs) -> Result<(), Failure> {
     let p = build_params(&a.common.model)?;
-    if !(p.n.is_finite() || p.n == f64::INFINITY) || p.n.is_nan() {
+    if p.n.is_nan() || p.n == f64::NEG_INFINITY {
         return Err(Failure(
             format!("invalid n = {}: valid range is 1 <= n <= inf", p.n),
             2,

@@ -756,6 +756,7 @@ impl Solver<'_> {
         let bins = grid.bins();
         let mut curves = Curves::zeros(bins);
         let mut iterations = 0;
+        let mut last = None;
         while iterations < opts.max_iterations {
             let st = self.step(index, iterations, &s_e, &s_i, guess)?;
             iterations += 1;
@@ -818,6 +819,7 @@ impl Solver<'_> {
             if calm >= 3 {
                 averaging = true;
             }
+            last = Some(st);
         }
         let k = samples.len().max(1) as f64;
         for v in [
@@ -830,10 +832,10 @@ impl Solver<'_> {
         ] {
             v.iter_mut().for_each(|x| *x /= k);
         }
-        let values = if samples.is_empty() {
-            self.outputs(&self.step(index, iterations, &s_e, &s_i, guess)?)
-        } else {
-            mean_outputs(&samples)
+        let values = match (&last, samples.is_empty()) {
+            // Never stationary: the last iterate, without a second solve.
+            (Some(st), true) => self.outputs(st),
+            _ => mean_outputs(&samples),
         };
         Ok(Chain {
             values,
