@@ -14,6 +14,8 @@ pub enum SimError {
     },
     #[error("the simulation diverged at t = {t} (step {step}): {what}")]
     Diverged { t: f64, step: u64, what: String },
+    #[error("{0}")]
+    Unsupported(String),
     #[error("malformed network or state file: {0}")]
     Format(String),
     #[error("checkpoint {path}: {why}")]

@@ -5,7 +5,7 @@
 //! integrators ([`integrate`]), observers, regime detection and checkpoints ([`run`]), the
 //! correlation coefficients of Eqs. 57-61 in O(N T) ([`correlations`]), the Jacobian DF_het
 //! and its spectrum ([`jacobian`], [`spectrum`]), tangent dynamics and Lyapunov exponents
-//! ([`tangent`]), and files: networks as Matrix Market blocks plus JSON for other simulators
+//! ([`tangent`]), the LIF spiking network of Eqs. 62-64 ([`lif`]), and files: networks as Matrix Market blocks plus JSON for other simulators
 //! ([`network_file`]), states and atomic writes ([`files`]). Simulations and theory share one
 //! [`Params`].
 
@@ -16,6 +16,7 @@ pub mod files;
 pub mod gather;
 pub mod integrate;
 pub mod jacobian;
+pub mod lif;
 pub mod network;
 pub mod network_file;
 pub mod run;

@@ -474,51 +474,65 @@ impl Run {
         }
     }
 
-    /// Population-averaged autocovariance of mu for E and I (unbiased: lag k is averaged over
-    /// the S - k available pairs), by FFT with zero padding to avoid wrap-around.
+    /// Population-averaged autocovariance of mu for E and I (see [`population_autocovariance`]).
     fn acf(&self, net: &RateNetwork) -> (Vec<f64>, Vec<f64>, f64) {
         let Some(spec) = self.spec.observe.acf else {
             return (Vec::new(), Vec::new(), 0.0);
         };
         let lag_dt = spec.every as f64 * self.spec.dt;
         let a = &self.acc;
-        let len = a.acf_data.first().map_or(0, Vec::len);
-        if len < 4 {
-            return (Vec::new(), Vec::new(), lag_dt);
-        }
-        let max_lag = ((spec.max_lag / lag_dt) as usize).min(len / 2);
-        let m = (2 * len).next_power_of_two();
-        let mut planner = FftPlanner::<f64>::new();
-        let (fwd, inv) = (planner.plan_fft_forward(m), planner.plan_fft_inverse(m));
-        let mut sum_e = vec![0.0; max_lag + 1];
-        let mut sum_i = vec![0.0; max_lag + 1];
-        let (mut ne, mut ni) = (0usize, 0usize);
-        let mut buf = vec![Complex::new(0.0, 0.0); m];
-        for (series, &neuron) in a.acf_data.iter().zip(&a.acf_neurons) {
-            let mean = series.iter().sum::<f64>() / len as f64;
-            buf.iter_mut().for_each(|z| *z = Complex::new(0.0, 0.0));
-            for (z, v) in buf.iter_mut().zip(series) {
-                z.re = v - mean;
-            }
-            fwd.process(&mut buf);
-            buf.iter_mut()
-                .for_each(|z| *z = Complex::new(z.norm_sqr(), 0.0));
-            inv.process(&mut buf);
-            let target = if neuron < net.n_e() {
-                ne += 1;
-                &mut sum_e
-            } else {
-                ni += 1;
-                &mut sum_i
-            };
-            for (lag, t) in target.iter_mut().enumerate() {
-                *t += buf[lag].re / (m as f64 * (len - lag) as f64);
-            }
-        }
-        sum_e.iter_mut().for_each(|v| *v /= ne.max(1) as f64);
-        sum_i.iter_mut().for_each(|v| *v /= ni.max(1) as f64);
-        (sum_e, sum_i, lag_dt)
+        let is_e: Vec<bool> = a.acf_neurons.iter().map(|&i| i < net.n_e()).collect();
+        let max_lag = (spec.max_lag / lag_dt) as usize;
+        let (e, i) = population_autocovariance(&a.acf_data, &is_e, max_lag);
+        (e, i, lag_dt)
     }
+}
+
+/// Population-averaged autocovariance of sampled series, separately for the series with
+/// `is_e` true and false: each series has its own mean subtracted, lag k is averaged over the
+/// S - k available pairs (unbiased in k), computed by FFT with zero padding (no wrap-around).
+/// Lags 0..=min(max_lag, S/2). Empty when the series have fewer than 4 samples.
+pub fn population_autocovariance(
+    data: &[Vec<f64>],
+    is_e: &[bool],
+    max_lag: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let len = data.first().map_or(0, Vec::len);
+    if len < 4 {
+        return (Vec::new(), Vec::new());
+    }
+    let max_lag = max_lag.min(len / 2);
+    let m = (2 * len).next_power_of_two();
+    let mut planner = FftPlanner::<f64>::new();
+    let (fwd, inv) = (planner.plan_fft_forward(m), planner.plan_fft_inverse(m));
+    let mut sum_e = vec![0.0; max_lag + 1];
+    let mut sum_i = vec![0.0; max_lag + 1];
+    let (mut ne, mut ni) = (0usize, 0usize);
+    let mut buf = vec![Complex::new(0.0, 0.0); m];
+    for (series, &e) in data.iter().zip(is_e) {
+        let mean = series.iter().sum::<f64>() / len as f64;
+        buf.iter_mut().for_each(|z| *z = Complex::new(0.0, 0.0));
+        for (z, v) in buf.iter_mut().zip(series) {
+            z.re = v - mean;
+        }
+        fwd.process(&mut buf);
+        buf.iter_mut()
+            .for_each(|z| *z = Complex::new(z.norm_sqr(), 0.0));
+        inv.process(&mut buf);
+        let target = if e {
+            ne += 1;
+            &mut sum_e
+        } else {
+            ni += 1;
+            &mut sum_i
+        };
+        for (lag, t) in target.iter_mut().enumerate() {
+            *t += buf[lag].re / (m as f64 * (len - lag) as f64);
+        }
+    }
+    sum_e.iter_mut().for_each(|v| *v /= ne.max(1) as f64);
+    sum_i.iter_mut().for_each(|v| *v /= ni.max(1) as f64);
+    (sum_e, sum_i)
 }
 
 #[allow(clippy::too_many_arguments)]

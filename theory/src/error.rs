@@ -48,6 +48,8 @@ pub enum TheoryError {
         range: &'static str,
     },
     /// No homogeneous fixed point was found in the searched window.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("no homogeneous fixed point found for x_E in [{lo}, {hi}]")]
     NoFixedPoint { lo: f64, hi: f64 },
     /// r(J0) - 1 has no sign change in the searched range of J0.

@@ -29,6 +29,8 @@
 //! * [`dmf`]: dynamic mean-field theory of rate chaos (Eqs. 10, 40-56), any N and
 //!   N = infinity, with standard errors.
 //! * [`acf`]: the decorrelation-time fit shared with the simulator.
+//! * [`spiking`]: the fixed point of the LIF spiking network (Eqs. 62-64): depression at the
+//!   spike times of tonic firing instead of Eq. 5c.
 //! * [`het_fixed_point`]: the heterogeneous fixed point (Eqs. 31-34) and the distributions
 //!   p_W, p_Phi (Eqs. 35-37).
 //!
@@ -53,6 +55,7 @@ pub mod moments;
 pub mod params;
 pub mod quadrature;
 pub mod roots;
+pub mod spiking;
 pub mod stability;
 pub mod transfer;
 

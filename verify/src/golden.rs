@@ -85,7 +85,13 @@ pub struct Outcome {
 /// `het.{mu_e,mu_i,delta0_e,delta0_i,phi_e,phi_i,phi_w}`,
 /// `dmf.{mu_e,mu_i,delta0_e,delta0_i,phi_e,phi_i,w,phi_w,tau_dec_e,tau_dec_i,delta0_ratio,
 /// sqrt_n_a_e,sqrt_n_a_i}` (the DMF solver with its default options and seed; solutions are
-/// cached per parameter set, so several fields of one case cost one solve).
+/// cached per parameter set, so several fields of one case cost one solve),
+/// `spiking.{mu_e,mu_i,phi_e,phi_i,w_spike,w_mean}` (the tonic fixed point of the LIF spiking
+/// network, `theory::spiking`), and
+/// `lif.{rate_e,rate_i,mu_e,mu_i,rate_var_e,rate_var_i,delta0_e,delta0_i,tau_dec_e,tau_dec_i,
+/// cv_e_w{100,200,500,1000},cv_i_w...,cv_ratio_w...}`: the LIF spiking network simulated on 4
+/// networks (seeds 1-4; Euler, dt = 1e-3, 100 tau_m transient, 1000 measured), averaged;
+/// `cv_*_wT` is the mean CV over consecutive windows of T tau_m (cached per parameter set).
 pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
     let e = |x: theory::TheoryError| x.to_string();
     let (group, field) = quantity.split_once('.').unwrap_or((quantity, ""));
@@ -151,6 +157,27 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
                 ],
             )
         }
+        "spiking" => {
+            let t = theory::spiking::tonic_fixed_point(p).map_err(e)?;
+            pick(
+                field,
+                &[
+                    ("mu_e", t.mu_e),
+                    ("mu_i", t.mu_i),
+                    ("phi_e", t.phi_e),
+                    ("phi_i", t.phi_i),
+                    ("w_spike", t.w_spike),
+                    ("w_mean", t.w_mean),
+                ],
+            )
+        }
+        "lif" => {
+            let v = lif_cached(p)?;
+            pick(
+                field,
+                &v.iter().map(|(k, x)| (k.as_str(), *x)).collect::<Vec<_>>(),
+            )
+        }
         _ => Err(format!("unknown quantity '{quantity}'")),
     }
 }
@@ -180,6 +207,89 @@ fn dmf_cached(p: &Params) -> Result<theory::dmf::Outputs, String> {
         .get_or_insert_with(HashMap::new)
         .insert(key, sol.values);
     Ok(sol.values)
+}
+
+/// The LIF golden protocol at `p` (see [`evaluate`]), run once per parameter set.
+fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, String> {
+    use rayon::prelude::*;
+    use sim::connectivity::{Autapses, Connectivity, Sizes};
+    use sim::lif::{LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Fields = Vec<(String, f64)>;
+    static CACHE: Mutex<Option<HashMap<String, Fields>>> = Mutex::new(None);
+    let key = format!("{p:?}");
+    if let Some(v) = CACHE
+        .lock()
+        .map_err(|e| e.to_string())?
+        .get_or_insert_with(HashMap::new)
+        .get(&key)
+    {
+        return Ok(v.clone());
+    }
+    const WINDOWS: [f64; 4] = [100.0, 200.0, 500.0, 1000.0];
+    let (t, transient) = (1000.0, 100.0);
+    let per_seed: Vec<Result<Fields, String>> = (1..=4u64)
+        .into_par_iter()
+        .map(|seed| {
+            let e = |x: sim::SimError| x.to_string();
+            let conn =
+                Connectivity::generate(Sizes::massive(p).map_err(e)?, seed, Autapses::Allowed)
+                    .map_err(e)?;
+            let net = LifNetwork::new(conn, *p).map_err(e)?;
+            let mut spec = LifSpec::paper(t, transient);
+            spec.observe.raster = true;
+            spec.observe.acf_neurons = 200;
+            spec.observe.acf_max_lag = 150.0;
+            let mut run = LifRun::new(&net, spec, initial_state(&net, seed)).map_err(e)?;
+            let total = run.total_steps();
+            run.advance(&net, total, |_| {}).map_err(e)?;
+            let s = run.summary(&net);
+            let mut f: Fields = vec![
+                ("rate_e".into(), s.rate_e),
+                ("rate_i".into(), s.rate_i),
+                ("mu_e".into(), s.mu_e),
+                ("mu_i".into(), s.mu_i),
+                ("rate_var_e".into(), s.rate_var_e),
+                ("rate_var_i".into(), s.rate_var_i),
+                ("delta0_e".into(), s.delta0_e),
+                ("delta0_i".into(), s.delta0_i),
+                ("tau_dec_e".into(), s.tau_dec_e.unwrap_or(f64::NAN)),
+                ("tau_dec_i".into(), s.tau_dec_i.unwrap_or(f64::NAN)),
+            ];
+            for w in WINDOWS {
+                let c = cv_in_windows(
+                    &run.acc.raster,
+                    &net.rate.conn.sizes,
+                    transient,
+                    transient + t,
+                    w,
+                );
+                let k = c.len() as f64;
+                let ce = c.iter().map(|x| x[0]).sum::<f64>() / k;
+                let ci = c.iter().map(|x| x[1]).sum::<f64>() / k;
+                f.push((format!("cv_e_w{w}"), ce));
+                f.push((format!("cv_i_w{w}"), ci));
+                f.push((format!("cv_ratio_w{w}"), ci / ce));
+            }
+            Ok(f)
+        })
+        .collect();
+    let per_seed: Vec<Fields> = per_seed.into_iter().collect::<Result<_, _>>()?;
+    let mean: Fields = per_seed[0]
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            let m = per_seed.iter().map(|f| f[k].1).sum::<f64>() / per_seed.len() as f64;
+            (name.clone(), m)
+        })
+        .collect();
+    CACHE
+        .lock()
+        .map_err(|e| e.to_string())?
+        .get_or_insert_with(HashMap::new)
+        .insert(key, mean.clone());
+    Ok(mean)
 }
 
 fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, String> {

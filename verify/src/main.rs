@@ -17,13 +17,15 @@ use theory::girko::het_spectrum;
 use theory::het_fixed_point::{Branch, het_fixed_point};
 use theory::stability::hom_stability;
 use theory::{Params, TheoryError, Transfer, Variance, balanced::balanced_limit};
-use verify::params_toml::read_params;
+use verify::params_toml::read_params_over;
 
 mod dmfcmd;
+mod lifcmd;
 mod netcmd;
 mod svg;
 mod sweep;
 use dmfcmd::{DmfArgs, cmd_dmf};
+use lifcmd::{LifArgs, cmd_simulate_lif};
 use netcmd::{
     CorrelationsArgs, ExportArgs, LyapunovArgs, SimulateArgs, SpectrumArgs, cmd_correlations,
     cmd_export, cmd_lyapunov, cmd_simulate_rate, cmd_spectrum,
@@ -78,6 +80,9 @@ enum Command {
 enum SimulateCmd {
     /// The rate network of Eq. 1: population averages, input variances, tau_dec, regime.
     Rate(SimulateArgs),
+    /// The LIF spiking network of Eqs. 62-64 (defaults: Figs. 10-11, N = 5000, J0 = 0.4,
+    /// I0 = 1.2, tau_syn = tau_D = 10): rates, CVs, mean inputs, input ACF, rasters.
+    Lif(LifArgs),
 }
 
 /// Model parameters: flags named after the paper's symbols, or a TOML file.
@@ -246,9 +251,14 @@ impl From<TheoryError> for Failure {
 }
 
 pub(crate) fn build_params(m: &Model) -> Result<Params, Failure> {
+    build_params_from(m, Params::default())
+}
+
+/// As [`build_params`] with another set of defaults (e.g. `Params::lif_paper()`).
+pub(crate) fn build_params_from(m: &Model, defaults: Params) -> Result<Params, Failure> {
     let base = match &m.params {
-        Some(path) => read_params(path).map_err(|e| Failure(e, 2))?,
-        None => Params::default(),
+        Some(path) => read_params_over(path, defaults).map_err(|e| Failure(e, 2))?,
+        None => defaults,
     };
     apply_model(base, m)
 }
@@ -820,6 +830,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Scan(a) => cmd_scan(a),
         Command::Dmf(a) => cmd_dmf(a),
         Command::Simulate(SimulateCmd::Rate(a)) => cmd_simulate_rate(a),
+        Command::Simulate(SimulateCmd::Lif(a)) => cmd_simulate_lif(a),
         Command::Spectrum(a) => cmd_spectrum(a),
         Command::Lyapunov(a) => cmd_lyapunov(a),
         Command::Correlations(a) => cmd_correlations(a),
@@ -838,7 +849,11 @@ impl From<sim::SimError> for Failure {
         let code = if missing
             || matches!(
                 e,
-                E::Param(_) | E::Invalid { .. } | E::Format(_) | E::Checkpoint { .. }
+                E::Param(_)
+                    | E::Invalid { .. }
+                    | E::Unsupported(_)
+                    | E::Format(_)
+                    | E::Checkpoint { .. }
             ) {
             2
         } else {

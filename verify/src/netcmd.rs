@@ -15,7 +15,7 @@ use sim::tangent::{LyapunovSpec, lyapunov};
 
 use crate::svg::{Plot, Series, Style};
 use crate::{
-    Common, Failure, Model, apply_model, build_params, emit, number, progress, write_atomic,
+    Common, Failure, Model, apply_model, build_params_from, emit, number, progress, write_atomic,
 };
 
 /// Which network: generated from the model flags, or read from a directory.
@@ -58,6 +58,15 @@ fn in_degree(v: f64, flag: &str) -> Result<usize, Failure> {
 
 /// The network of the flags and the seed of the initial state.
 pub(crate) fn build_network(m: &Model, na: &NetArgs) -> Result<(RateNetwork, u64), Failure> {
+    build_network_from(m, na, theory::Params::default())
+}
+
+/// As [`build_network`], with other defaults for the parameters the flags do not set.
+pub(crate) fn build_network_from(
+    m: &Model,
+    na: &NetArgs,
+    defaults: theory::Params,
+) -> Result<(RateNetwork, u64), Failure> {
     use sim::connectivity::{Autapses, Connectivity, Sizes};
     let seed = m.seed.unwrap_or(1.0) as u64;
     if let Some(dir) = &na.network {
@@ -84,7 +93,7 @@ pub(crate) fn build_network(m: &Model, na: &NetArgs) -> Result<(RateNetwork, u64
         let seed = m.seed.map_or(loaded.meta.seed, |s| s as u64);
         return Ok((net, seed));
     }
-    let p = build_params(m)?;
+    let p = build_params_from(m, defaults)?;
     let sizes = match (na.k_e, na.k_i) {
         (Some(ke), Some(ki)) => Sizes::sparse(&p, in_degree(ke, "k-e")?, in_degree(ki, "k-i")?)?,
         _ => Sizes::massive(&p)?,

@@ -32,12 +32,16 @@ impl FromTable for Params {
 
 /// Read a parameter file.
 pub fn read_params(path: &std::path::Path) -> Result<Params, String> {
+    read_params_over(path, Params::default())
+}
+
+/// As [`read_params`], with the fields the file does not set taken from `base`.
+pub fn read_params_over(path: &std::path::Path, base: Params) -> Result<Params, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read --params {}: {e}", path.display()))?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| format!("--params {}: {}", path.display(), e.to_string().trim()))?;
-    apply_overrides(Params::default(), &table)
-        .map_err(|e| format!("--params {}: {e}", path.display()))
+    apply_overrides(base, &table).map_err(|e| format!("--params {}: {e}", path.display()))
 }
 
 #[cfg(test)]

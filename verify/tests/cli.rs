@@ -472,3 +472,118 @@ fn dmf_has_exact_keys_writes_its_files_and_rejects_bad_input() {
         assert!(err.contains(name) && !err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn simulate_lif_has_exact_keys_writes_its_files_resumes_and_rejects_bad_input() {
+    // N = 1000 for 20 tau_m: ~0.1 s per run.
+    let dir = std::env::temp_dir().join(format!("balnet-lif-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let base = [
+        "simulate",
+        "lif",
+        "--n",
+        "1000",
+        "--t",
+        "20",
+        "--transient",
+        "5",
+        "--json",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--out", d, "--cv-window", "10"]);
+    let (code, out, err) = balnet(&args);
+    assert_eq!(code, 0, "{err}");
+    let named = [
+        "rate_e",
+        "rate_i",
+        "cv_e",
+        "cv_i",
+        "mu_e",
+        "mu_i",
+        "rate_var_e",
+        "rate_var_i",
+        "spikes",
+    ];
+    let mut all: Vec<&str> = named.to_vec();
+    all.extend([
+        "w",
+        "delta0_e",
+        "delta0_i",
+        "tau_dec_e",
+        "tau_dec_i",
+        "rate_e_stderr",
+        "rate_i_stderr",
+        "n_cv_e",
+        "n_cv_i",
+        "t",
+        "integrator",
+        "n",
+        "seed",
+        "dt",
+        "cv_windows",
+    ]);
+    assert_eq!(keys(&out), sorted(&all));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["cv_windows"].as_array().unwrap().len(), 1);
+    for f in [
+        "raster.csv",
+        "neurons.csv",
+        "population.csv",
+        "acf.csv",
+        "traces.csv",
+        "raster.svg",
+        "rates.svg",
+        "acf.svg",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    // The raster has one line per spike.
+    let raster = std::fs::read_to_string(dir.join("raster.csv")).unwrap();
+    assert_eq!(
+        raster.lines().count() as u64 - 1,
+        v["spikes"].as_u64().unwrap()
+    );
+    // A checkpointed run, interrupted by nothing, then re-run from its finished checkpoint,
+    // reports the same numbers as a plain run.
+    let ck = dir.join("ck.json");
+    let ck = ck.to_str().unwrap();
+    let mut a = base.to_vec();
+    a.extend([
+        "--integrator",
+        "exact",
+        "--checkpoint",
+        ck,
+        "--checkpoint-every",
+        "3",
+    ]);
+    let (c1, o1, e1) = balnet(&a);
+    let (c2, o2, e2) = balnet(&a);
+    let mut plain = base.to_vec();
+    plain.extend(["--integrator", "exact"]);
+    let (c3, o3, _) = balnet(&plain);
+    assert_eq!((c1, c2, c3), (0, 0, 0), "{e1}{e2}");
+    assert!(e2.contains("resuming"), "{e2}");
+    assert_eq!(o1, o2);
+    assert_eq!(o1, o3);
+    for (bad, name) in [
+        (vec!["--dt", "0.5"], "dt"),
+        (vec!["--tau-ref", "-1"], "tau_ref"),
+        (vec!["--transfer", "erf"], "transfer"),
+        (vec!["--tau-m", "2"], "tau_m"),
+        (vec!["--cv-window", "100"], "cv-window"),
+        (vec!["--n", "1"], "n"),
+    ] {
+        let mut a = base.to_vec();
+        a.extend(bad.iter().copied());
+        let (code, out, err) = balnet(&a);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(name), "{bad:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

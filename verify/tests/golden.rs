@@ -21,6 +21,13 @@ fn dmf_golden_cases() {
     check("dmf.toml");
 }
 
+/// The LIF cases: 4 networks x 1100 time units at J0 = 0.1 and at J0 = 0.4 (about 10 s on
+/// 2 cores).
+#[test]
+fn lif_golden_cases() {
+    check("lif.toml");
+}
+
 fn check(name: &str) {
     let file = load(&golden_dir().join(name)).unwrap();
     assert_eq!(file.meta.format, "balnet-golden/1");

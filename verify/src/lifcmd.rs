@@ -1,0 +1,403 @@
+//! `balnet simulate lif`: the LIF spiking network of Eqs. 62-64.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+
+use sim::lif::{
+    LifCheckpoint, LifIntegrator, LifNetwork, LifRun, LifSpec, LifSummary, cv_in_windows,
+    initial_state,
+};
+
+use crate::netcmd::{NetArgs, build_network_from};
+use crate::svg::{Plot, Series, Style};
+use crate::{Common, Failure, emit, number, progress, write_atomic};
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub(crate) enum IntegratorArg {
+    /// Forward Euler, spikes at the end of the step (the paper's, with dt = 1e-3).
+    Euler,
+    /// Exact linear update between steps, spike times interpolated inside the step.
+    Exact,
+}
+
+#[derive(Args, Debug, Clone)]
+pub(crate) struct LifArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    net: NetArgs,
+    /// Measured time after the transient (units of tau_m).
+    #[arg(long, value_parser = number, allow_negative_numbers = true, default_value = "200")]
+    t: f64,
+    /// Transient discarded before measuring.
+    #[arg(long, value_parser = number, allow_negative_numbers = true, default_value = "100")]
+    transient: f64,
+    /// Time step (the paper: 1e-3).
+    #[arg(long, value_parser = number, allow_negative_numbers = true, default_value = "1e-3")]
+    dt: f64,
+    /// Integrator.
+    #[arg(long, value_enum, default_value = "euler")]
+    integrator: IntegratorArg,
+    /// Absolute refractory period (0 in the paper).
+    #[arg(long = "tau-ref", value_parser = number, allow_negative_numbers = true, default_value = "0")]
+    tau_ref: f64,
+    /// Also report the mean CVs in consecutive windows of these lengths (comma-separated,
+    /// e.g. 200,500,1000): the CV of bursty activity grows with the window.
+    #[arg(long = "cv-window", value_delimiter = ',', value_parser = number, value_name = "T,...")]
+    cv_window: Option<Vec<f64>>,
+    /// Neurons (global indices, E first) whose v, mu, w go to traces.csv with --out
+    /// (default: the first two E and the first two I neurons).
+    #[arg(long, value_delimiter = ',', value_name = "I,J,...")]
+    trace: Option<Vec<usize>>,
+    /// Write raster.csv (neuron,time), neurons.csv (rate and CV per neuron), population.csv
+    /// (population rates per 0.1 tau_m), acf.csv (input autocovariance), traces.csv and
+    /// the figures raster.svg, acf.svg, rates.svg here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Save the run to FILE periodically (atomically); if FILE exists, resume from it.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// Time between checkpoints (default: 1/20 of the run).
+    #[arg(long = "checkpoint-every", value_parser = number, value_name = "T")]
+    checkpoint_every: Option<f64>,
+}
+
+fn bad(msg: String) -> Failure {
+    Failure(msg, 2)
+}
+
+pub(crate) fn cmd_simulate_lif(a: &LifArgs) -> Result<(), Failure> {
+    let (rate_net, seed) =
+        build_network_from(&a.common.model, &a.net, theory::Params::lif_paper())?;
+    let params = rate_net.params;
+    let net = LifNetwork::new(rate_net.conn, params)?;
+    if !(a.dt > 0.0 && a.dt <= 0.1) {
+        return Err(bad(format!(
+            "invalid dt = {}: valid range is 0 < dt <= 0.1 (units of tau_m)",
+            a.dt
+        )));
+    }
+    let windows = a.cv_window.clone().unwrap_or_default();
+    if let Some(w) = windows.iter().find(|w| !(**w > 0.0 && **w <= a.t)) {
+        return Err(bad(format!(
+            "invalid cv-window = {w}: valid range is 0 < window <= t = {}",
+            a.t
+        )));
+    }
+    let traces = match (&a.trace, &a.out) {
+        (Some(t), _) => t.clone(),
+        (None, Some(_)) => vec![0, 1, net.n_e(), net.n_e() + 1],
+        (None, None) => Vec::new(),
+    };
+    let mut spec = LifSpec::paper(a.t, a.transient);
+    spec.dt = a.dt;
+    spec.tau_ref = a.tau_ref;
+    spec.integrator = match a.integrator {
+        IntegratorArg::Euler => LifIntegrator::Euler,
+        IntegratorArg::Exact => LifIntegrator::Exact,
+    };
+    spec.observe.sample_every = ((0.1 / a.dt).round() as usize).max(1);
+    spec.observe.acf_neurons = 200;
+    spec.observe.acf_max_lag = 150.0;
+    spec.observe.raster = a.out.is_some() || !windows.is_empty();
+    spec.observe.traces = traces;
+    spec.validate()?;
+    let resumed = match &a.checkpoint {
+        Some(path) => LifCheckpoint::load(path, &net, &spec)?,
+        None => None,
+    };
+    let mut run = match resumed {
+        Some(r) => {
+            eprintln!(
+                "balnet: resuming from {} at step {} of {}",
+                a.checkpoint.as_ref().expect("resumed").display(),
+                r.step,
+                r.total_steps()
+            );
+            r
+        }
+        None => LifRun::new(&net, spec, initial_state(&net, seed))?,
+    };
+    let total = run.total_steps();
+    let chunk = match (&a.checkpoint, a.checkpoint_every) {
+        (None, _) => total,
+        (Some(_), None) => (total / 20).max(1),
+        (Some(_), Some(t)) if t > 0.0 && t.is_finite() => ((t / a.dt).round() as u64).max(1),
+        (Some(_), Some(t)) => {
+            return Err(bad(format!(
+                "invalid checkpoint-every = {t}: valid range is 0 < T < inf"
+            )));
+        }
+    };
+    let mut bar = progress("simulate lif");
+    while run.step < total {
+        let until = (run.step + chunk).min(total);
+        run.advance(&net, until, |s| bar(s as f64 / total as f64))?;
+        if let Some(path) = &a.checkpoint {
+            LifCheckpoint::save(path, &net, &run)?;
+        }
+    }
+    let s = run.summary(&net);
+    let sizes = net.rate.conn.sizes;
+    let cv_windows: Vec<Value> = windows
+        .iter()
+        .map(|&w| {
+            let cvs = cv_in_windows(&run.acc.raster, &sizes, a.transient, a.transient + a.t, w);
+            let stat = |p: usize| {
+                let v: Vec<f64> = cvs.iter().map(|c| c[p]).filter(|x| x.is_finite()).collect();
+                let n = v.len() as f64;
+                let m = v.iter().sum::<f64>() / n;
+                let se = if v.len() > 1 {
+                    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt()
+                } else {
+                    f64::NAN
+                };
+                (m, se)
+            };
+            let ((e, se_e), (i, se_i)) = (stat(0), stat(1));
+            (w, cvs.len(), e, se_e, i, se_i)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(w, k, e, se_e, i, se_i)| {
+            json!({"window": w, "windows": k, "cv_e": e, "cv_e_stderr": se_e, "cv_i": i, "cv_i_stderr": se_i})
+        })
+        .collect();
+    if let Some(dir) = &a.out {
+        write_outputs(dir, &net, &run, &s)?;
+    }
+    let mut v = serde_json::to_value(&s).map_err(|e| Failure(e.to_string(), 1))?;
+    v["n"] = json!(net.n());
+    v["seed"] = json!(seed);
+    v["dt"] = json!(a.dt);
+    if !windows.is_empty() {
+        v["cv_windows"] = Value::Array(cv_windows.clone());
+    }
+    let p = net.params();
+    emit(a.common.json, v, || {
+        let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+        let mut text = format!(
+            "LIF network (Eqs. 62-64), N = {}, J0 = {}, I0 = {}, tau_syn = {}, tau_D = {}, seed {seed}\n\
+             \x20 {:?}, dt = {}, {} spikes in {} tau_m after a transient of {}\n\
+             \x20 rate_E = {:.5} +- {:.5}   rate_I = {:.5} +- {:.5}  (spikes per tau_m)\n\
+             \x20 CV_E = {:.4} ({} neurons)   CV_I = {:.4} ({} neurons)\n\
+             \x20 mu_E = {:.5}   mu_I = {:.5}   [w] = {:.5}\n\
+             \x20 rate variance across neurons: E {:.3e}  I {:.3e}\n\
+             \x20 Delta0 E/I = {:.4e} / {:.4e}   tau_dec E/I = {} / {}\n",
+            net.n(),
+            p.j0,
+            p.i0,
+            p.tau_syn,
+            p.tau_d,
+            s.integrator,
+            a.dt,
+            s.spikes,
+            s.t,
+            a.transient,
+            s.rate_e,
+            s.rate_e_stderr,
+            s.rate_i,
+            s.rate_i_stderr,
+            s.cv_e,
+            s.n_cv_e,
+            s.cv_i,
+            s.n_cv_i,
+            s.mu_e,
+            s.mu_i,
+            s.w,
+            s.rate_var_e,
+            s.rate_var_i,
+            s.delta0_e,
+            s.delta0_i,
+            opt(s.tau_dec_e),
+            opt(s.tau_dec_i),
+        );
+        let f = |c: &Value, k: &str| c[k].as_f64().map_or("-".to_string(), |x| format!("{x:.3}"));
+        for c in &cv_windows {
+            text.push_str(&format!(
+                "  CV in windows of {} tau_m: CV_E = {} +- {}   CV_I = {} +- {}  ({} windows)\n",
+                c["window"],
+                f(c, "cv_e"),
+                f(c, "cv_e_stderr"),
+                f(c, "cv_i"),
+                f(c, "cv_i_stderr"),
+                c["windows"]
+            ));
+        }
+        text
+    });
+    Ok(())
+}
+
+/// raster.csv, neurons.csv, population.csv, acf.csv, traces.csv and the SVG figures.
+fn write_outputs(
+    dir: &std::path::Path,
+    net: &LifNetwork,
+    run: &LifRun,
+    s: &LifSummary,
+) -> Result<(), Failure> {
+    let n_e = net.n_e();
+    let mut csv = String::from("neuron,time\n");
+    for &(i, t) in &run.acc.raster {
+        csv.push_str(&format!("{i},{t}\n"));
+    }
+    write_atomic(dir, "raster.csv", &csv)?;
+    let mut csv = String::from("neuron,population,rate,cv\n");
+    for (i, (r, c)) in s.rates.iter().zip(&s.cvs).enumerate() {
+        let pop = if i < n_e { "E" } else { "I" };
+        let c = c.map_or(String::new(), |c| format!("{c}"));
+        csv.push_str(&format!("{i},{pop},{r},{c}\n"));
+    }
+    write_atomic(dir, "neurons.csv", &csv)?;
+    let bin_t = run.spec.observe.sample_every as f64 * run.spec.dt;
+    let n_i = net.n() - n_e;
+    let mut csv = String::from("t,rate_e,rate_i\n");
+    for (k, [e, i]) in run.acc.bins.iter().enumerate() {
+        let t = run.spec.transient + (k + 1) as f64 * bin_t;
+        csv.push_str(&format!(
+            "{t},{},{}\n",
+            *e as f64 / (n_e as f64 * bin_t),
+            *i as f64 / (n_i as f64 * bin_t)
+        ));
+    }
+    write_atomic(dir, "population.csv", &csv)?;
+    let mut csv = String::from("lag,acf_e,acf_i\n");
+    for (k, (e, i)) in s.acf_e.iter().zip(&s.acf_i).enumerate() {
+        csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * s.lag_dt));
+    }
+    write_atomic(dir, "acf.csv", &csv)?;
+    let tr = &run.spec.observe.traces;
+    if !tr.is_empty() {
+        let mut csv = String::from("t");
+        for &i in tr {
+            csv.push_str(&format!(",v_{i},mu_{i}"));
+            if i < n_e {
+                csv.push_str(&format!(",w_{i}"));
+            }
+        }
+        csv.push('\n');
+        for (k, t) in run.acc.trace_t.iter().enumerate() {
+            csv.push_str(&format!("{t}"));
+            for (series, &i) in run.acc.trace_data.iter().zip(tr) {
+                let [v, mu, w] = series[k];
+                csv.push_str(&format!(",{v:e},{mu:e}"));
+                if i < n_e {
+                    csv.push_str(&format!(",{w:e}"));
+                }
+            }
+            csv.push('\n');
+        }
+        write_atomic(dir, "traces.csv", &csv)?;
+    }
+    // Figures: a raster of 100 E and 25 I neurons over the last 100 tau_m (Figs. 10A, 11A),
+    // the input autocovariance (Fig. 11D) and the distribution of rates (Fig. 11B).
+    let t_end = run.spec.transient + s.t;
+    let shown = |i: u32| {
+        let i = i as usize;
+        i < 100 || (i >= n_e && i < n_e + 25)
+    };
+    let row = |i: u32| {
+        let i = i as usize;
+        if i < n_e {
+            i as f64
+        } else {
+            (100 + i - n_e) as f64
+        }
+    };
+    let pick = |e: bool| -> Vec<(f64, f64)> {
+        run.acc
+            .raster
+            .iter()
+            .filter(|(i, t)| shown(*i) && *t >= t_end - 100.0 && ((*i as usize) < n_e) == e)
+            .map(|&(i, t)| (t, row(i)))
+            .collect()
+    };
+    let raster = Plot {
+        title: format!(
+            "raster, N = {}, J0 = {} (Figs. 10A, 11A)",
+            net.n(),
+            net.params().j0
+        ),
+        x_label: "t (tau_m)".into(),
+        y_label: "neuron (E 0-99, I 100-124)".into(),
+        series: vec![
+            Series {
+                label: "E".into(),
+                points: pick(true),
+                style: Style::Points,
+            },
+            Series {
+                label: "I".into(),
+                points: pick(false),
+                style: Style::Points,
+            },
+        ],
+        ..Plot::default()
+    };
+    write_atomic(dir, "raster.svg", &raster.render())?;
+    let acf = |label: &str, c: &[f64]| Series {
+        label: label.into(),
+        points: c
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (k as f64 * s.lag_dt, *v))
+            .collect(),
+        style: Style::Line,
+    };
+    let plot = Plot {
+        title: format!(
+            "input autocovariance, N = {}, J0 = {} (Fig. 11D)",
+            net.n(),
+            net.params().j0
+        ),
+        x_label: "lag (tau_m)".into(),
+        y_label: "C(lag)".into(),
+        series: vec![acf("E", &s.acf_e), acf("I", &s.acf_i)],
+        h_lines: vec![0.0],
+        ..Plot::default()
+    };
+    write_atomic(dir, "acf.svg", &plot.render())?;
+    let hist = |r: &[f64]| -> Vec<(f64, f64)> {
+        const BINS: usize = 40;
+        let max = r.iter().fold(0.0f64, |m, &v| m.max(v)).max(1e-12);
+        let mut h = vec![0usize; BINS];
+        for &v in r {
+            h[((v / max * BINS as f64) as usize).min(BINS - 1)] += 1;
+        }
+        h.iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                (
+                    (k as f64 + 0.5) * max / BINS as f64,
+                    c as f64 / r.len() as f64,
+                )
+            })
+            .collect()
+    };
+    let plot = Plot {
+        title: format!(
+            "distribution of rates, N = {}, J0 = {} (Fig. 11B)",
+            net.n(),
+            net.params().j0
+        ),
+        x_label: "rate (spikes per tau_m)".into(),
+        y_label: "fraction of neurons".into(),
+        series: vec![
+            Series {
+                label: "E".into(),
+                points: hist(&s.rates[..n_e]),
+                style: Style::Line,
+            },
+            Series {
+                label: "I".into(),
+                points: hist(&s.rates[n_e..]),
+                style: Style::Line,
+            },
+        ],
+        ..Plot::default()
+    };
+    write_atomic(dir, "rates.svg", &plot.render())?;
+    Ok(())
+}
