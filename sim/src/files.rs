@@ -12,6 +12,15 @@ pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
     }
 }
 
+/// The contents of `path`, or None if it does not exist (a checkpoint not yet written).
+pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, SimError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
 /// Write `path` atomically: `fill` writes to `.NAME.tmp` beside it, which is flushed, synced
 /// and renamed over `path`, so an interrupted write never leaves a truncated file. Creates the
 /// parent directory if needed.

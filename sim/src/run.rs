@@ -19,7 +19,7 @@ pub use theory::acf::tau_dec;
 use crate::connectivity::Sizes;
 use crate::correlations::{CorrAcc, Correlations};
 use crate::error::SimError;
-use crate::files::write_atomic;
+use crate::files::{read_optional, write_atomic};
 use crate::integrate::{Integrator, Method};
 use crate::network::{RateNetwork, Work};
 
@@ -202,15 +202,8 @@ impl Checkpoint {
     /// Load the run saved at `path` if the file exists; it must belong to the same network,
     /// parameters and run specification.
     pub fn load(path: &Path, net: &RateNetwork, spec: &RunSpec) -> Result<Option<Run>, SimError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(SimError::Io {
-                    path: path.display().to_string(),
-                    source: e,
-                });
-            }
+        let Some(text) = read_optional(path)? else {
+            return Ok(None);
         };
         let bad = |why: &str| SimError::Checkpoint {
             path: path.display().to_string(),

@@ -54,7 +54,7 @@ pub use theory::acf::tau_dec;
 
 use crate::connectivity::Sizes;
 use crate::error::SimError;
-use crate::files::write_atomic;
+use crate::files::{read_optional, write_atomic};
 use crate::run::population_autocovariance;
 use membrane::{Propagator, beta, crossing_time, v_at};
 pub use network::LifNetwork;
@@ -877,15 +877,8 @@ impl LifCheckpoint {
     /// Load the run saved at `path` if the file exists; it must belong to the same network,
     /// parameters and run specification.
     pub fn load(path: &Path, net: &LifNetwork, spec: &LifSpec) -> Result<Option<LifRun>, SimError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(SimError::Io {
-                    path: path.display().to_string(),
-                    source: e,
-                });
-            }
+        let Some(text) = read_optional(path)? else {
+            return Ok(None);
         };
         let bad = |why: &str| SimError::Checkpoint {
             path: path.display().to_string(),
