@@ -182,51 +182,55 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
     }
 }
 
+/// `compute(p)`, computed once per parameter set and kind of computation (each caller passes
+/// its own `cache`).
+fn cached<T: Clone>(
+    cache: &std::sync::Mutex<Option<std::collections::HashMap<String, T>>>,
+    p: &Params,
+    compute: impl FnOnce(&Params) -> Result<T, String>,
+) -> Result<T, String> {
+    let key = format!("{p:?}");
+    let lock = || cache.lock().map_err(|e| e.to_string());
+    if let Some(v) = lock()?.get_or_insert_with(Default::default).get(&key) {
+        return Ok(v.clone());
+    }
+    let v = compute(p)?;
+    lock()?
+        .get_or_insert_with(Default::default)
+        .insert(key, v.clone());
+    Ok(v)
+}
+
 /// The DMF solution at `p`, solved once per parameter set.
 fn dmf_cached(p: &Params) -> Result<theory::dmf::Outputs, String> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     static CACHE: Mutex<Option<HashMap<String, theory::dmf::Outputs>>> = Mutex::new(None);
-    let key = format!("{p:?}");
-    if let Some(v) = CACHE
-        .lock()
-        .map_err(|e| e.to_string())?
-        .get_or_insert_with(HashMap::new)
-        .get(&key)
-    {
-        return Ok(*v);
-    }
-    let sol = theory::dmf::solve(p, &theory::dmf::DmfOptions::default(), |_| {})
-        .map_err(|e| e.to_string())?;
-    if !sol.converged {
-        return Err(format!("dmf did not converge: {}", sol.termination));
-    }
-    CACHE
-        .lock()
-        .map_err(|e| e.to_string())?
-        .get_or_insert_with(HashMap::new)
-        .insert(key, sol.values);
-    Ok(sol.values)
+    cached(&CACHE, p, |p| {
+        let sol = theory::dmf::solve(p, &theory::dmf::DmfOptions::default(), |_| {})
+            .map_err(|e| e.to_string())?;
+        if !sol.converged {
+            return Err(format!("dmf did not converge: {}", sol.termination));
+        }
+        Ok(sol.values)
+    })
 }
 
 /// The LIF golden protocol at `p` (see [`evaluate`]), run once per parameter set.
 fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, String> {
-    use rayon::prelude::*;
-    use sim::connectivity::{Autapses, Connectivity, Sizes};
-    use sim::lif::{LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
     use std::collections::HashMap;
     use std::sync::Mutex;
     type Fields = Vec<(String, f64)>;
     static CACHE: Mutex<Option<HashMap<String, Fields>>> = Mutex::new(None);
-    let key = format!("{p:?}");
-    if let Some(v) = CACHE
-        .lock()
-        .map_err(|e| e.to_string())?
-        .get_or_insert_with(HashMap::new)
-        .get(&key)
-    {
-        return Ok(v.clone());
-    }
+    cached(&CACHE, p, lif_protocol)
+}
+
+/// The LIF golden protocol itself (see [`evaluate`]).
+fn lif_protocol(p: &Params) -> Result<Vec<(String, f64)>, String> {
+    use rayon::prelude::*;
+    use sim::connectivity::{Autapses, Connectivity, Sizes};
+    use sim::lif::{LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
+    type Fields = Vec<(String, f64)>;
     const WINDOWS: [f64; 4] = [100.0, 200.0, 500.0, 1000.0];
     let (t, transient) = (1000.0, 100.0);
     let per_seed: Vec<Result<Fields, String>> = (1..=4u64)
@@ -276,20 +280,14 @@ fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, String> {
         })
         .collect();
     let per_seed: Vec<Fields> = per_seed.into_iter().collect::<Result<_, _>>()?;
-    let mean: Fields = per_seed[0]
+    Ok(per_seed[0]
         .iter()
         .enumerate()
         .map(|(k, (name, _))| {
             let m = per_seed.iter().map(|f| f[k].1).sum::<f64>() / per_seed.len() as f64;
             (name.clone(), m)
         })
-        .collect();
-    CACHE
-        .lock()
-        .map_err(|e| e.to_string())?
-        .get_or_insert_with(HashMap::new)
-        .insert(key, mean.clone());
-    Ok(mean)
+        .collect())
 }
 
 fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, String> {

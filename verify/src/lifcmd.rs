@@ -10,7 +10,7 @@ use sim::lif::{
     initial_state,
 };
 
-use crate::netcmd::{NetArgs, build_network_from};
+use crate::netcmd::{NetArgs, build_network_from, write_acf, write_traces};
 use crate::svg::{Plot, Series, Style};
 use crate::{Common, Failure, emit, number, progress, write_atomic};
 
@@ -263,36 +263,16 @@ fn write_outputs(
         ));
     }
     write_atomic(dir, "population.csv", &csv)?;
-    let mut csv = String::from("lag,acf_e,acf_i\n");
-    for (k, (e, i)) in s.acf_e.iter().zip(&s.acf_i).enumerate() {
-        csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * s.lag_dt));
-    }
-    write_atomic(dir, "acf.csv", &csv)?;
+    let title = format!(
+        "input autocovariance, N = {}, J0 = {} (Fig. 11D)",
+        net.n(),
+        net.params().j0
+    );
+    write_acf(dir, s.lag_dt, &s.acf_e, &s.acf_i, title)?;
     let tr = &run.spec.observe.traces;
-    if !tr.is_empty() {
-        let mut csv = String::from("t");
-        for &i in tr {
-            csv.push_str(&format!(",v_{i},mu_{i}"));
-            if i < n_e {
-                csv.push_str(&format!(",w_{i}"));
-            }
-        }
-        csv.push('\n');
-        for (k, t) in run.acc.trace_t.iter().enumerate() {
-            csv.push_str(&format!("{t}"));
-            for (series, &i) in run.acc.trace_data.iter().zip(tr) {
-                let [v, mu, w] = series[k];
-                csv.push_str(&format!(",{v:e},{mu:e}"));
-                if i < n_e {
-                    csv.push_str(&format!(",{w:e}"));
-                }
-            }
-            csv.push('\n');
-        }
-        write_atomic(dir, "traces.csv", &csv)?;
-    }
+    write_traces(dir, "v", tr, n_e, &run.acc.trace_t, &run.acc.trace_data)?;
     // Figures: a raster of 100 E and 25 I neurons over the last 100 tau_m (Figs. 10A, 11A),
-    // the input autocovariance (Fig. 11D) and the distribution of rates (Fig. 11B).
+    // and the distribution of rates (Fig. 11B); acf.svg (Fig. 11D) is written above.
     let t_end = run.spec.transient + s.t;
     let shown = |i: u32| {
         let i = i as usize;
@@ -337,28 +317,6 @@ fn write_outputs(
         ..Plot::default()
     };
     write_atomic(dir, "raster.svg", &raster.render())?;
-    let acf = |label: &str, c: &[f64]| Series {
-        label: label.into(),
-        points: c
-            .iter()
-            .enumerate()
-            .map(|(k, v)| (k as f64 * s.lag_dt, *v))
-            .collect(),
-        style: Style::Line,
-    };
-    let plot = Plot {
-        title: format!(
-            "input autocovariance, N = {}, J0 = {} (Fig. 11D)",
-            net.n(),
-            net.params().j0
-        ),
-        x_label: "lag (tau_m)".into(),
-        y_label: "C(lag)".into(),
-        series: vec![acf("E", &s.acf_e), acf("I", &s.acf_i)],
-        h_lines: vec![0.0],
-        ..Plot::default()
-    };
-    write_atomic(dir, "acf.svg", &plot.render())?;
     let hist = |r: &[f64]| -> Vec<(f64, f64)> {
         const BINS: usize = 40;
         let max = r.iter().fold(0.0f64, |m, &v| m.max(v)).max(1e-12);

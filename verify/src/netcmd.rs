@@ -398,58 +398,91 @@ fn write_outputs(
     run: &Run,
     s: &Summary,
 ) -> Result<(), Failure> {
+    let title = format!(
+        "input autocovariance, N = {}, J0 = {} (Fig. 7C)",
+        net.n(),
+        net.params.j0
+    );
+    write_acf(dir, s.lag_dt, &s.acf_e, &s.acf_i, title)?;
+    let tr = &run.spec.observe.traces;
+    write_traces(
+        dir,
+        "x",
+        tr,
+        net.n_e(),
+        &run.acc.trace_t,
+        &run.acc.trace_data,
+    )?;
+    write_state(&dir.join("state.txt"), &run.y)?;
+    Ok(())
+}
+
+/// acf.csv (lag, E, I) and acf.svg: a population-averaged input autocovariance.
+pub(crate) fn write_acf(
+    dir: &std::path::Path,
+    lag_dt: f64,
+    acf_e: &[f64],
+    acf_i: &[f64],
+    title: String,
+) -> Result<(), Failure> {
     let mut csv = String::from("lag,acf_e,acf_i\n");
-    for (k, (e, i)) in s.acf_e.iter().zip(&s.acf_i).enumerate() {
-        csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * s.lag_dt));
+    for (k, (e, i)) in acf_e.iter().zip(acf_i).enumerate() {
+        csv.push_str(&format!("{},{e:e},{i:e}\n", k as f64 * lag_dt));
     }
     write_atomic(dir, "acf.csv", &csv)?;
-    let acf_series = |label: &str, c: &[f64]| Series {
+    let series = |label: &str, c: &[f64]| Series {
         label: label.into(),
         points: c
             .iter()
             .enumerate()
-            .map(|(k, v)| (k as f64 * s.lag_dt, *v))
+            .map(|(k, v)| (k as f64 * lag_dt, *v))
             .collect(),
         style: Style::Line,
     };
     let plot = Plot {
-        title: format!(
-            "input autocovariance, N = {}, J0 = {} (Fig. 7C)",
-            net.n(),
-            net.params.j0
-        ),
-        x_label: "lag tau".into(),
-        y_label: "Delta(tau)".into(),
-        series: vec![acf_series("E", &s.acf_e), acf_series("I", &s.acf_i)],
+        title,
+        x_label: "lag".into(),
+        y_label: "autocovariance".into(),
+        series: vec![series("E", acf_e), series("I", acf_i)],
         h_lines: vec![0.0],
         ..Plot::default()
     };
-    write_atomic(dir, "acf.svg", &plot.render())?;
-    let tr = &run.spec.observe.traces;
-    if !tr.is_empty() {
-        let mut csv = String::from("t");
-        for &i in tr {
-            csv.push_str(&format!(",x_{i},mu_{i}"));
-            if i < net.n_e() {
-                csv.push_str(&format!(",w_{i}"));
+    write_atomic(dir, "acf.svg", &plot.render())
+}
+
+/// traces.csv: time, then per traced neuron its `first` variable (x or v), mu, and w for E
+/// neurons (`data[k][sample] = [first, mu, w]`). Nothing when no neuron is traced.
+pub(crate) fn write_traces(
+    dir: &std::path::Path,
+    first: &str,
+    traces: &[usize],
+    n_e: usize,
+    t: &[f64],
+    data: &[Vec<[f64; 3]>],
+) -> Result<(), Failure> {
+    if traces.is_empty() {
+        return Ok(());
+    }
+    let mut csv = String::from("t");
+    for &i in traces {
+        csv.push_str(&format!(",{first}_{i},mu_{i}"));
+        if i < n_e {
+            csv.push_str(&format!(",w_{i}"));
+        }
+    }
+    csv.push('\n');
+    for (k, t) in t.iter().enumerate() {
+        csv.push_str(&format!("{t}"));
+        for (series, &i) in data.iter().zip(traces) {
+            let [x, mu, w] = series[k];
+            csv.push_str(&format!(",{x:e},{mu:e}"));
+            if i < n_e {
+                csv.push_str(&format!(",{w:e}"));
             }
         }
         csv.push('\n');
-        for (k, t) in run.acc.trace_t.iter().enumerate() {
-            csv.push_str(&format!("{t}"));
-            for (series, &i) in run.acc.trace_data.iter().zip(tr) {
-                let [x, mu, w] = series[k];
-                csv.push_str(&format!(",{x:e},{mu:e}"));
-                if i < net.n_e() {
-                    csv.push_str(&format!(",{w:e}"));
-                }
-            }
-            csv.push('\n');
-        }
-        write_atomic(dir, "traces.csv", &csv)?;
     }
-    write_state(&dir.join("state.txt"), &run.y)?;
-    Ok(())
+    write_atomic(dir, "traces.csv", &csv)
 }
 
 pub(crate) fn cmd_correlations(a: &CorrelationsArgs) -> Result<(), Failure> {

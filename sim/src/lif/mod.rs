@@ -289,17 +289,20 @@ impl LifRun {
     pub fn new(net: &LifNetwork, spec: LifSpec, mut state: LifState) -> Result<Self, SimError> {
         spec.validate()?;
         let n = net.n();
-        if state.v.len() != n || state.s.len() != n || state.w.len() != net.n_e() {
+        if state.v.len() != n
+            || state.s.len() != n
+            || state.w.len() != net.n_e()
+            || state.w_t.len() != net.n_e()
+        {
             return Err(SimError::Format(format!(
-                "initial LIF state has {} / {} / {} entries, the network needs {n} / {n} / {}",
+                "initial LIF state has {} / {} / {} / {} entries (v, s, w, w_t), the network needs {n} / {n} / {} / {}",
                 state.v.len(),
                 state.s.len(),
                 state.w.len(),
+                state.w_t.len(),
+                net.n_e(),
                 net.n_e()
             )));
-        }
-        if state.w_t.len() != net.n_e() {
-            state.w_t = vec![0.0; net.n_e()];
         }
         if spec.tau_ref > 0.0 && state.ref_until.len() != n {
             state.ref_until = vec![f64::NEG_INFINITY; n];
