@@ -16,6 +16,8 @@ use theory::stability::hom_stability;
 use theory::{Params, balanced::balanced_limit};
 
 use crate::params_toml::apply_overrides;
+use crate::protocol::{self, Extras, Window};
+use sim::integrate::Method;
 
 /// One golden file.
 #[derive(Debug, Deserialize)]
@@ -67,6 +69,20 @@ pub struct Case {
     pub how: String,
     /// If set, the case is a documented known disagreement: its reason.
     pub known_failure: Option<String>,
+    /// `fast` (default: part of `cargo test` and `balnet verify`) or `slow` (`--full`).
+    #[serde(default)]
+    pub tier: Tier,
+}
+
+/// Which run of `balnet verify` includes a case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Seconds: run by default and by `cargo test`.
+    #[default]
+    Fast,
+    /// Minutes: `balnet verify --full` and `cargo test -- --ignored`.
+    Slow,
 }
 
 /// The outcome of one case.
@@ -91,7 +107,14 @@ pub struct Outcome {
 /// `lif.{rate_e,rate_i,mu_e,mu_i,rate_var_e,rate_var_i,delta0_e,delta0_i,tau_dec_e,tau_dec_i,
 /// cv_e_w{100,200,500,1000},cv_i_w...,cv_ratio_w...}`: the LIF spiking network simulated on 4
 /// networks (seeds 1-4; Euler, dt = 1e-3, 100 tau_m transient, 1000 measured), averaged;
-/// `cv_*_wT` is the mean CV over consecutive windows of T tau_m (cached per parameter set).
+/// `cv_*_wT` is the mean CV over consecutive windows of T tau_m (cached per parameter set);
+/// `rate.{phi_e,phi_i,w,mu_e,mu_i,delta0_e,delta0_i,tau_dec_e,tau_dec_i,a_e,a_i,fixed_point}`:
+/// the rate network of Eq. 1 on 3 networks (seeds 1-3; Euler, dt = 0.05, 200 transient, 300
+/// measured), averaged (`fixed_point` is the fraction of runs that ended at rest);
+/// `corr.{rho_ee,rho_ei,rho_ie,rho_ii,rho_t_e,rho_t_i,r_e,r_i,rho_ee_over_rho_ie}`: Eqs. 59-61
+/// over the same 3 networks, 300 after a 500 transient (Fig. 9's window);
+/// `lyapunov.lyapunov_1`: the largest exponent of network 1 over 1000 after 200;
+/// `spectrum.{max_re,bulk_max_re,girko_radius}`: the eigenvalues of DF_het of network 1.
 pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
     let e = |x: theory::TheoryError| x.to_string();
     let (group, field) = quantity.split_once('.').unwrap_or((quantity, ""));
@@ -178,6 +201,36 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
                 &v.iter().map(|(k, x)| (k.as_str(), *x)).collect::<Vec<_>>(),
             )
         }
+        "rate" | "corr" | "lyapunov" => {
+            let kind = match group {
+                "rate" => RateKind::Plain,
+                "corr" => RateKind::Correlations,
+                _ => RateKind::Lyapunov,
+            };
+            let v = rate_cached(p, kind)?;
+            let get = |k: &str| v.iter().find(|(n, _)| n == k).map(|(_, x)| *x);
+            match field {
+                "rho_ee_over_rho_ie" => {
+                    Ok(get("rho_ee").unwrap_or(f64::NAN) / get("rho_ie").unwrap_or(f64::NAN))
+                }
+                _ => pick(
+                    field,
+                    &v.iter().map(|(k, x)| (k.as_str(), *x)).collect::<Vec<_>>(),
+                ),
+            }
+        }
+        "spectrum" => {
+            let net = protocol::network_for(p, 1, None)?;
+            let s = sim::spectrum::spectrum(&net).map_err(|x| x.to_string())?;
+            pick(
+                field,
+                &[
+                    ("max_re", s.max_re),
+                    ("bulk_max_re", s.bulk_max_re),
+                    ("girko_radius", s.girko_radius),
+                ],
+            )
+        }
         _ => Err(format!("unknown quantity '{quantity}'")),
     }
 }
@@ -189,7 +242,16 @@ fn cached<T: Clone>(
     p: &Params,
     compute: impl FnOnce(&Params) -> Result<T, String>,
 ) -> Result<T, String> {
-    let key = format!("{p:?}");
+    cached_as(cache, format!("{p:?}"), p, compute)
+}
+
+/// [`cached`] under an explicit key.
+fn cached_as<T: Clone>(
+    cache: &std::sync::Mutex<Option<std::collections::HashMap<String, T>>>,
+    key: String,
+    p: &Params,
+    compute: impl FnOnce(&Params) -> Result<T, String>,
+) -> Result<T, String> {
     let lock = || cache.lock().map_err(|e| e.to_string());
     if let Some(v) = lock()?.get_or_insert_with(Default::default).get(&key) {
         return Ok(v.clone());
@@ -227,67 +289,74 @@ fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, String> {
 
 /// The LIF golden protocol itself (see [`evaluate`]).
 fn lif_protocol(p: &Params) -> Result<Vec<(String, f64)>, String> {
-    use rayon::prelude::*;
-    use sim::connectivity::{Autapses, Connectivity, Sizes};
-    use sim::lif::{LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
+    let w = Window {
+        t: 1000.0,
+        transient: 100.0,
+        dt: 1e-3,
+        method: Method::Euler,
+    };
+    let rs =
+        protocol::lif_realizations(p, &[1, 2, 3, 4], None, &w, &[100.0, 200.0, 500.0, 1000.0])?;
+    Ok(averages(&rs))
+}
+
+/// The rate-network golden protocol (see [`evaluate`]), run once per parameter set and kind.
+fn rate_cached(p: &Params, kind: RateKind) -> Result<Vec<(String, f64)>, String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
     type Fields = Vec<(String, f64)>;
-    const WINDOWS: [f64; 4] = [100.0, 200.0, 500.0, 1000.0];
-    let (t, transient) = (1000.0, 100.0);
-    let per_seed: Vec<Result<Fields, String>> = (1..=4u64)
-        .into_par_iter()
-        .map(|seed| {
-            let e = |x: sim::SimError| x.to_string();
-            let conn =
-                Connectivity::generate(Sizes::massive(p).map_err(e)?, seed, Autapses::Allowed)
-                    .map_err(e)?;
-            let net = LifNetwork::new(conn, *p).map_err(e)?;
-            let mut spec = LifSpec::paper(t, transient);
-            spec.observe.raster = true;
-            spec.observe.acf_neurons = 200;
-            spec.observe.acf_max_lag = 150.0;
-            let mut run = LifRun::new(&net, spec, initial_state(&net, seed)).map_err(e)?;
-            let total = run.total_steps();
-            run.advance(&net, total, |_| {}).map_err(e)?;
-            let s = run.summary(&net);
-            let mut f: Fields = vec![
-                ("rate_e".into(), s.rate_e),
-                ("rate_i".into(), s.rate_i),
-                ("mu_e".into(), s.mu_e),
-                ("mu_i".into(), s.mu_i),
-                ("rate_var_e".into(), s.rate_var_e),
-                ("rate_var_i".into(), s.rate_var_i),
-                ("delta0_e".into(), s.delta0_e),
-                ("delta0_i".into(), s.delta0_i),
-                ("tau_dec_e".into(), s.tau_dec_e.unwrap_or(f64::NAN)),
-                ("tau_dec_i".into(), s.tau_dec_i.unwrap_or(f64::NAN)),
-            ];
-            for w in WINDOWS {
-                let c = cv_in_windows(
-                    &run.acc.raster,
-                    &net.rate.conn.sizes,
-                    transient,
-                    transient + t,
-                    w,
-                );
-                let k = c.len() as f64;
-                let ce = c.iter().map(|x| x[0]).sum::<f64>() / k;
-                let ci = c.iter().map(|x| x[1]).sum::<f64>() / k;
-                f.push((format!("cv_e_w{w}"), ce));
-                f.push((format!("cv_i_w{w}"), ci));
-                f.push((format!("cv_ratio_w{w}"), ci / ce));
-            }
-            Ok(f)
+    static CACHE: Mutex<Option<HashMap<String, Fields>>> = Mutex::new(None);
+    cached_as(&CACHE, format!("{kind:?} {p:?}"), p, |p| {
+        let (seeds, t, transient, extras): (&[u64], f64, f64, Extras) = match kind {
+            RateKind::Plain => (&[1, 2, 3], 300.0, 200.0, Extras::default()),
+            RateKind::Correlations => (
+                &[1, 2, 3],
+                300.0,
+                500.0,
+                Extras {
+                    correlations: true,
+                    lyapunov: false,
+                },
+            ),
+            RateKind::Lyapunov => (
+                &[1],
+                1000.0,
+                200.0,
+                Extras {
+                    correlations: false,
+                    lyapunov: true,
+                },
+            ),
+        };
+        let w = Window {
+            t,
+            transient,
+            dt: 0.05,
+            method: Method::Euler,
+        };
+        Ok(averages(&protocol::rate_realizations(
+            p, seeds, None, &w, extras,
+        )?))
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+enum RateKind {
+    Plain,
+    Correlations,
+    Lyapunov,
+}
+
+/// The mean over realizations of every statistic (NaN where no realization has a value).
+fn averages(rs: &[protocol::Realization]) -> Vec<(String, f64)> {
+    rs[0]
+        .stats
+        .keys()
+        .map(|k| {
+            let m = protocol::mean_stderr(rs, k).map_or(f64::NAN, |x| x.0);
+            (k.clone(), m)
         })
-        .collect();
-    let per_seed: Vec<Fields> = per_seed.into_iter().collect::<Result<_, _>>()?;
-    Ok(per_seed[0]
-        .iter()
-        .enumerate()
-        .map(|(k, (name, _))| {
-            let m = per_seed.iter().map(|f| f[k].1).sum::<f64>() / per_seed.len() as f64;
-            (name.clone(), m)
-        })
-        .collect())
+        .collect()
 }
 
 fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, String> {
@@ -356,4 +425,103 @@ pub fn load(path: &std::path::Path) -> Result<GoldenFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The verdict on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// A documented disagreement that still disagrees.
+    KnownFailure,
+    /// A documented disagreement that now agrees: the golden file needs updating.
+    UnexpectedPass,
+    /// The quantity could not be computed (the message says why).
+    Error,
+}
+
+impl Verdict {
+    /// Whether the verdict fails `balnet verify` (known failures, agreeing or not, do not).
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Error)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::KnownFailure => "known failure",
+            Verdict::UnexpectedPass => "unexpected pass",
+            Verdict::Error => "ERROR",
+        }
+    }
+}
+
+/// One evaluated case.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The golden file's name (`theory.toml`).
+    pub file: String,
+    pub case: Case,
+    pub obtained: Option<f64>,
+    pub verdict: Verdict,
+    /// Why the case could not be computed.
+    pub error: Option<String>,
+    /// Wall-clock seconds (not reproducible; for the progress display only).
+    pub seconds: f64,
+}
+
+/// Every golden file of `dir` (`*.toml`, sorted by name).
+pub fn load_dir(dir: &std::path::Path) -> Result<Vec<(String, GoldenFile)>, String> {
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read golden directory {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(format!("no golden files (*.toml) in {}", dir.display()));
+    }
+    names
+        .iter()
+        .map(|p| {
+            let f = load(p)?;
+            if f.meta.format != "balnet-golden/1" {
+                return Err(format!(
+                    "{}: format '{}' is not balnet-golden/1",
+                    p.display(),
+                    f.meta.format
+                ));
+            }
+            let name = p
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into());
+            Ok((name, f))
+        })
+        .collect()
+}
+
+/// Evaluate one case.
+pub fn run_row(file: &str, case: &Case) -> Row {
+    let start = std::time::Instant::now();
+    let (obtained, verdict, error) = match case.run() {
+        Ok(o) => {
+            let v = match (&case.known_failure, o.pass) {
+                (None, true) => Verdict::Pass,
+                (None, false) => Verdict::Fail,
+                (Some(_), false) => Verdict::KnownFailure,
+                (Some(_), true) => Verdict::UnexpectedPass,
+            };
+            (Some(o.obtained), v, None)
+        }
+        Err(e) => (None, Verdict::Error, Some(e)),
+    };
+    Row {
+        file: file.to_string(),
+        case: case.clone(),
+        obtained,
+        verdict,
+        error,
+        seconds: start.elapsed().as_secs_f64(),
+    }
 }

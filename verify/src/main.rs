@@ -19,18 +19,24 @@ use theory::stability::hom_stability;
 use theory::{Params, TheoryError, Transfer, Variance, balanced::balanced_limit};
 use verify::params_toml::read_params_over;
 
+mod checkcmd;
 mod dmfcmd;
 mod lifcmd;
 mod netcmd;
+mod reproduce;
 mod svg;
 mod sweep;
+mod verifycmd;
+use checkcmd::{CheckArgs, cmd_check};
 use dmfcmd::{DmfArgs, cmd_dmf};
 use lifcmd::{LifArgs, cmd_simulate_lif};
 use netcmd::{
     CorrelationsArgs, ExportArgs, LyapunovArgs, SimulateArgs, SpectrumArgs, cmd_correlations,
     cmd_export, cmd_lyapunov, cmd_simulate_rate, cmd_spectrum,
 };
+use reproduce::{ReproduceArgs, cmd_reproduce};
 use sweep::{SweepCmd, cmd_sweep};
+use verifycmd::{VerifyArgs, cmd_verify};
 
 /// balnet: exact theory for balanced E-I rate networks with short-term depression
 /// (Angulo-Garcia & Torcini, arXiv 2510.17492).
@@ -74,6 +80,12 @@ enum Command {
     /// Parameter sweeps of the Lyapunov exponents (parallel, resumable, sharded) and merging.
     #[command(subcommand)]
     Sweep(SweepCmd),
+    /// Run every golden case (fast tier; `--full` adds the slow one) and print the verdicts.
+    Verify(VerifyArgs),
+    /// Check another simulator's statistics (JSON, balnet-check/1) against balnet's predictions.
+    Check(CheckArgs),
+    /// Regenerate the paper's figures as SVG with an index page and the golden table.
+    Reproduce(ReproduceArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -836,6 +848,9 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Correlations(a) => cmd_correlations(a),
         Command::ExportNetwork(a) => cmd_export(a),
         Command::Sweep(c) => cmd_sweep(c),
+        Command::Verify(a) => cmd_verify(a),
+        Command::Check(a) => cmd_check(a),
+        Command::Reproduce(a) => cmd_reproduce(a),
     }
 }
 

@@ -587,3 +587,194 @@ fn simulate_lif_has_exact_keys_writes_its_files_resumes_and_rejects_bad_input() 
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn verify_reports_exact_keys_and_fails_on_a_failing_case() {
+    let (code, out, err) = balnet(&["verify", "--only", "balanced", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        keys(&out),
+        sorted(&["cases", "passed", "failed", "known_failures"])
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    for c in cases {
+        for k in [
+            "id",
+            "quantity",
+            "expected",
+            "obtained",
+            "tolerance",
+            "pass",
+            "source",
+        ] {
+            assert!(c.get(k).is_some(), "missing {k}");
+        }
+        assert_eq!(c["pass"], true);
+    }
+    assert_eq!(v["passed"], 3);
+
+    // A golden directory with one wrong value and one documented known failure: exit 1, and
+    // the known failure is counted as such.
+    let dir = std::env::temp_dir().join(format!("balnet-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("theory.toml"),
+        r#"[meta]
+format = "balnet-golden/1"
+paper = "test"
+description = "test"
+
+[[case]]
+id = "wrong"
+quantity = "balanced.w"
+expected = 0.6
+tolerance = 1e-3
+why = "deliberately wrong"
+source = "Eq. 6c"
+how = "test"
+
+[[case]]
+id = "known"
+quantity = "balanced.phi_e"
+expected = 0.3
+tolerance = 1e-3
+why = "deliberately wrong"
+source = "Eq. 6a"
+how = "test"
+known_failure = "documented"
+"#,
+    )
+    .unwrap();
+    let g = dir.to_string_lossy().to_string();
+    let (code, out, err) = balnet(&["verify", "--golden", &g, "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["failed"].clone(), v["known_failures"].clone()),
+        (1.into(), 1.into())
+    );
+    let (code, _, err) = balnet(&["verify", "--golden", "/nonexistent-dir"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_uses_theory_at_a_fixed_point_and_rejects_bad_files() {
+    let dir = std::env::temp_dir().join(format!("balnet-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The exact fixed point at N = 2000, J0 = 0.1 (Eq. 5): values a correct simulator reports.
+    let (_, fp, _) = balnet(&["fixed-point", "--n", "2000", "--j0", "0.1", "--json"]);
+    let fp: serde_json::Value = serde_json::from_str(fp.trim()).unwrap();
+    let doc = |phi_e: f64| {
+        serde_json::json!({
+            "format": "balnet-check/1", "simulator": "test", "model": "rate",
+            "params": {"n": 2000, "j0": 0.1, "i0": 0},
+            "window": {"t": 100, "transient": 200, "dt": 0.05},
+            "realizations": 1,
+            "statistics": {"phi_e": phi_e, "w": {"value": fp["w"], "stderr": 1e-7},
+                           "delta0_e": 0.0, "lyapunov_1": -0.3407}
+        })
+        .to_string()
+    };
+    let good = dir.join("good.json");
+    std::fs::write(&good, doc(fp["phi_e"].as_f64().unwrap())).unwrap();
+    let (code, out, err) = balnet(&["check", "--against", good.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{out} {err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["regime"], "fixed_point");
+    assert_eq!(v["passed"], 4);
+    for s in v["statistics"].as_array().unwrap() {
+        for k in [
+            "name",
+            "expected",
+            "observed",
+            "tolerance",
+            "pass",
+            "predictor",
+            "reason",
+        ] {
+            assert!(s.get(k).is_some(), "missing {k}");
+        }
+    }
+    // phi_E off by 1e-3 (10 times the allowance): fails, exit 1.
+    let wrong = dir.join("wrong.json");
+    std::fs::write(&wrong, doc(fp["phi_e"].as_f64().unwrap() + 1e-3)).unwrap();
+    let (code, out, _) = balnet(&["check", "--against", wrong.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["failed"], 1);
+    // Bad files: one line, exit 2, naming what is wrong.
+    for (text, needle) in [
+        ("{", "bad.json"),
+        (
+            r#"{"format": "balnet-check/9", "model": "rate", "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
+            "format",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "window": {"t": 1, "transient": 0, "dt": 3}, "statistics": {}}"#,
+            "window.dt",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {"rate_e": 1}}"#,
+            "statistics.rate_e",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "params": {"j0": -1}, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
+            "j0",
+        ),
+    ] {
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, text).unwrap();
+        let (code, _, err) = balnet(&["check", "--against", bad.to_str().unwrap()]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert_eq!(err.trim().lines().count(), 2 - 1, "{err}");
+        assert!(err.contains(needle), "{needle} not in {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reproduce_writes_figures_atomically_and_skips_existing_ones() {
+    let dir = std::env::temp_dir().join(format!("balnet-reproduce-{}", std::process::id()));
+    let d = dir.to_string_lossy().to_string();
+    let (code, out, err) = balnet(&[
+        "reproduce",
+        "--out",
+        &d,
+        "--only",
+        "2c",
+        "--no-golden",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["written"], serde_json::json!(["2c"]));
+    let svg = std::fs::read_to_string(dir.join("fig2c.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("phi_E") && svg.trim_end().ends_with("</svg>"));
+    assert!(
+        std::fs::read_to_string(dir.join("index.html"))
+            .unwrap()
+            .contains("fig2c.svg")
+    );
+    let (code, out, _) = balnet(&[
+        "reproduce",
+        "--out",
+        &d,
+        "--only",
+        "2c",
+        "--no-golden",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["skipped"], serde_json::json!(["2c"]));
+    // no temporary files left behind
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.contains("tmp"), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

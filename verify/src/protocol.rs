@@ -1,0 +1,271 @@
+//! Simulation protocols shared by the golden cases (`golden`) and the oracle (`check`): run a
+//! model on several seeded networks over one observation window and return, per realization,
+//! every statistic the oracle can compare.
+//!
+//! A realization `seed` uses the network generated with that seed (or a given network) and
+//! the documented initial state of that seed; realizations run in parallel and each one's
+//! bits do not depend on the thread count.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use sim::SimError;
+use sim::connectivity::{Autapses, Connectivity, Sizes};
+use sim::network::RateNetwork;
+use sim::run::{AcfSpec, Observe, Run, RunSpec, initial_state};
+use theory::Params;
+
+/// One realization's scalar statistics, by name.
+pub type Stats = BTreeMap<String, f64>;
+
+/// The observation window of a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    /// Measured time after the transient.
+    pub t: f64,
+    pub transient: f64,
+    pub dt: f64,
+    pub method: sim::integrate::Method,
+}
+
+/// What one realization returns: scalars plus the population-averaged input autocovariance.
+#[derive(Clone, Debug, Default)]
+pub struct Realization {
+    pub stats: Stats,
+    /// Autocovariance of mu^E and mu^I at lags k * `lag_dt`.
+    pub acf_e: Vec<f64>,
+    pub acf_i: Vec<f64>,
+    pub lag_dt: f64,
+}
+
+/// Extra (more expensive) observers of the rate protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Extras {
+    /// The correlation coefficients of Eqs. 59-61 (the window runs twice), sampled every 0.5.
+    pub correlations: bool,
+    /// The largest Lyapunov exponent over the same window (a second run with the tangent).
+    pub lyapunov: bool,
+}
+
+fn e(x: SimError) -> String {
+    x.to_string()
+}
+
+/// The network of realization `seed`: `given` if set, else generated from `seed`.
+pub fn network_for(
+    p: &Params,
+    seed: u64,
+    given: Option<&Connectivity>,
+) -> Result<RateNetwork, String> {
+    let conn = match given {
+        Some(c) => c.clone(),
+        None => Connectivity::generate(Sizes::massive(p).map_err(e)?, seed, Autapses::Allowed)
+            .map_err(e)?,
+    };
+    Ok(RateNetwork::new(conn, *p))
+}
+
+/// The rate network of Eq. 1 on realizations `seeds`: `phi_e, phi_i, w, mu_e, mu_i,
+/// delta0_e, delta0_i, tau_dec_e, tau_dec_i, a_e, a_i, fixed_point` (1 if the run ended at a
+/// fixed point), plus `rho_*`, `r_*` with [`Extras::correlations`] and `lyapunov_1` with
+/// [`Extras::lyapunov`]. The ACF covers 200 neurons per population up to a lag of 50.
+pub fn rate_realizations(
+    p: &Params,
+    seeds: &[u64],
+    given: Option<&Connectivity>,
+    w: &Window,
+    extras: Extras,
+) -> Result<Vec<Realization>, String> {
+    seeds
+        .par_iter()
+        .map(|&seed| rate_one(p, seed, given, w, extras))
+        .collect()
+}
+
+fn rate_one(
+    p: &Params,
+    seed: u64,
+    given: Option<&Connectivity>,
+    w: &Window,
+    extras: Extras,
+) -> Result<Realization, String> {
+    let net = network_for(p, seed, given)?;
+    let every = ((0.1 / w.dt).round() as usize).max(1);
+    let spec = RunSpec {
+        dt: w.dt,
+        t: w.t,
+        transient: w.transient,
+        method: w.method,
+        observe: Observe {
+            means: true,
+            per_neuron: true,
+            acf: Some(AcfSpec {
+                neurons: 200,
+                every,
+                max_lag: 50.0,
+            }),
+            traces: Vec::new(),
+            trace_every: every,
+            correlations: extras
+                .correlations
+                .then_some(((0.5 / w.dt).round() as usize).max(1)),
+        },
+    };
+    let mut run = Run::new(&net, spec, initial_state(&net, seed)).map_err(e)?;
+    let total = run.total_steps();
+    let mut integ = sim::integrate::Integrator::new(&net, w.method);
+    run.advance(&net, &mut integ, total, |_| {}).map_err(e)?;
+    let s = run.summary(&net);
+    let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
+    let mut stats: Stats = [
+        ("phi_e", s.phi_e),
+        ("phi_i", s.phi_i),
+        ("w", s.w),
+        ("mu_e", s.mu_e),
+        ("mu_i", s.mu_i),
+        ("delta0_e", s.delta0_e),
+        ("delta0_i", s.delta0_i),
+        ("tau_dec_e", nan(s.tau_dec_e)),
+        ("tau_dec_i", nan(s.tau_dec_i)),
+        ("a_e", s.a_e),
+        ("a_i", s.a_i),
+        (
+            "fixed_point",
+            f64::from(u8::from(matches!(
+                s.regime,
+                sim::run::Regime::HomogeneousFixedPoint | sim::run::Regime::HeterogeneousFixedPoint
+            ))),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if let Some(c) = s.correlations {
+        for (k, v) in [
+            ("rho_ee", c.rho_ee),
+            ("rho_ei", c.rho_ei),
+            ("rho_ie", c.rho_ie),
+            ("rho_ii", c.rho_ii),
+            ("rho_t_e", c.rho_t_e),
+            ("rho_t_i", c.rho_t_i),
+            ("r_e", c.r_e),
+            ("r_i", c.r_i),
+        ] {
+            stats.insert(k.into(), nan(v));
+        }
+    }
+    if extras.lyapunov {
+        let spec = sim::tangent::LyapunovSpec {
+            k: 1,
+            dt: w.dt,
+            t: w.t,
+            transient: w.transient,
+            t_ort: 1.0,
+            zero_tol: 5e-3,
+        };
+        let l = sim::tangent::lyapunov(&net, initial_state(&net, seed), &spec, seed, &mut |_| {})
+            .map_err(e)?;
+        stats.insert("lyapunov_1".into(), l.exponents[0]);
+    }
+    Ok(Realization {
+        stats,
+        acf_e: s.acf_e,
+        acf_i: s.acf_i,
+        lag_dt: s.lag_dt,
+    })
+}
+
+/// The LIF spiking network (Eqs. 62-64) on realizations `seeds` with the paper's Euler scheme
+/// at `w.dt`: `rate_e, rate_i, cv_e, cv_i, mu_e, mu_i, rate_var_e, rate_var_i, w, delta0_e,
+/// delta0_i, tau_dec_e, tau_dec_i`, and `cv_{e,i}_w{T}` / `cv_ratio_w{T}` (mean CV over
+/// consecutive windows of T) for each T in `cv_windows`. ACF: 200 neurons, lags up to 150.
+pub fn lif_realizations(
+    p: &Params,
+    seeds: &[u64],
+    given: Option<&Connectivity>,
+    w: &Window,
+    cv_windows: &[f64],
+) -> Result<Vec<Realization>, String> {
+    use sim::lif::{LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
+    seeds
+        .par_iter()
+        .map(|&seed| {
+            let net = LifNetwork::new(network_for(p, seed, given)?.conn, *p).map_err(e)?;
+            let mut spec = LifSpec::paper(w.t, w.transient);
+            spec.dt = w.dt;
+            spec.observe.raster = !cv_windows.is_empty();
+            spec.observe.acf_neurons = 200;
+            spec.observe.acf_max_lag = 150.0;
+            let mut run = LifRun::new(&net, spec, initial_state(&net, seed)).map_err(e)?;
+            let total = run.total_steps();
+            run.advance(&net, total, |_| {}).map_err(e)?;
+            let s = run.summary(&net);
+            let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
+            let mut stats: Stats = [
+                ("rate_e", s.rate_e),
+                ("rate_i", s.rate_i),
+                ("cv_e", s.cv_e),
+                ("cv_i", s.cv_i),
+                ("mu_e", s.mu_e),
+                ("mu_i", s.mu_i),
+                ("rate_var_e", s.rate_var_e),
+                ("rate_var_i", s.rate_var_i),
+                ("w", s.w),
+                ("delta0_e", s.delta0_e),
+                ("delta0_i", s.delta0_i),
+                ("tau_dec_e", nan(s.tau_dec_e)),
+                ("tau_dec_i", nan(s.tau_dec_i)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            for &cw in cv_windows {
+                let c = cv_in_windows(
+                    &run.acc.raster,
+                    &net.rate.conn.sizes,
+                    w.transient,
+                    w.transient + w.t,
+                    cw,
+                );
+                let k = c.len() as f64;
+                let ce = c.iter().map(|x| x[0]).sum::<f64>() / k;
+                let ci = c.iter().map(|x| x[1]).sum::<f64>() / k;
+                stats.insert(format!("cv_e_w{cw}"), ce);
+                stats.insert(format!("cv_i_w{cw}"), ci);
+                stats.insert(format!("cv_ratio_w{cw}"), ci / ce);
+            }
+            Ok(Realization {
+                stats,
+                acf_e: s.acf_e,
+                acf_i: s.acf_i,
+                lag_dt: s.lag_dt,
+            })
+        })
+        .collect()
+}
+
+/// Mean and standard error (sample standard deviation / sqrt(R)) of one statistic over
+/// realizations; NaN values (e.g. no tau_dec at a fixed point) are skipped.
+pub fn mean_stderr(rs: &[Realization], key: &str) -> Option<(f64, f64, usize)> {
+    let v: Vec<f64> = rs
+        .iter()
+        .filter_map(|r| r.stats.get(key).copied())
+        .filter(|x| x.is_finite())
+        .collect();
+    mean_sd(&v).map(|(m, sd)| (m, sd / (v.len() as f64).sqrt(), v.len()))
+}
+
+/// Mean and sample standard deviation (0 for a single value).
+pub fn mean_sd(v: &[f64]) -> Option<(f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    Some((m, var.sqrt()))
+}
