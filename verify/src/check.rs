@@ -387,9 +387,6 @@ fn setup(f: &CheckFile) -> Result<Setup, CheckError> {
 fn stable_fixed_point(
     p: &Params,
 ) -> Result<Option<(theory::fixed_point::HomFixedPoint, f64)>, CheckError> {
-    if p.transfer != theory::Transfer::Erf && !matches!(p.transfer, theory::Transfer::Lif { .. }) {
-        return Ok(None);
-    }
     let fp = theory::fixed_point::homogeneous(p)
         .map_err(|e| CheckError::Compute(e.to_string()))?
         .primary;
@@ -419,7 +416,7 @@ pub fn check(f: &CheckFile, opt: &CheckOptions) -> Result<Report, CheckError> {
     let mut out = Vec::new();
     if let Some((fp, lead)) = fixed {
         for (name, o) in &f.statistics {
-            out.push(theory_verdict(name, o, &fp, lead, &s, f.realizations));
+            out.push(theory_verdict(name, o, &fp, lead, &s));
         }
     } else {
         let names: Vec<&str> = f.statistics.keys().map(String::as_str).collect();
@@ -547,7 +544,6 @@ fn theory_verdict(
     fp: &theory::fixed_point::HomFixedPoint,
     lead: f64,
     s: &Setup,
-    _r_obs: usize,
 ) -> StatVerdict {
     let (observed, se) = scalar(o);
     let dt = s.obs_dt;

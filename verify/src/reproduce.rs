@@ -217,6 +217,26 @@ fn dots(label: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
     }
 }
 
+/// Theory curves as lines ("NAME THEORY") and simulations as symbols ("NAME simulated").
+fn lines_and_dots(
+    theory: Vec<Vec<(f64, f64)>>,
+    sims: Vec<Vec<(f64, f64)>>,
+    names: [&str; 3],
+    theory_label: &str,
+) -> Vec<Series> {
+    let mut series: Vec<Series> = theory
+        .into_iter()
+        .zip(names)
+        .map(|(p, n)| line(format!("{n} {theory_label}"), p))
+        .collect();
+    series.extend(
+        sims.into_iter()
+            .zip(names)
+            .map(|(p, n)| dots(format!("{n} simulated"), p)),
+    );
+    series
+}
+
 fn es<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
@@ -319,17 +339,7 @@ fn fig2a(s: &Size) -> Result<Plot, String> {
         }
     }
     let b = balanced_limit(&base).map_err(es)?;
-    let names = ["phi_E", "phi_I", "w"];
-    let mut series: Vec<Series> = theory
-        .into_iter()
-        .zip(names)
-        .map(|(p, n)| line(format!("{n} (Eq. 5)"), p))
-        .collect();
-    series.extend(
-        sims.into_iter()
-            .zip(names)
-            .map(|(p, n)| dots(format!("{n} simulated"), p)),
-    );
+    let series = lines_and_dots(theory, sims, ["phi_E", "phi_I", "w"], "(Eq. 5)");
     Ok(Plot {
         title: format!("fixed point against N, J0 = 0.1, I0 = 0{}", s.tag()),
         x_label: "log10 N".into(),
@@ -340,7 +350,7 @@ fn fig2a(s: &Size) -> Result<Plot, String> {
     })
 }
 
-fn fig2c(s: &Size) -> Result<Plot, String> {
+fn fig2c(_s: &Size) -> Result<Plot, String> {
     let mut series = Vec::new();
     for n in [1e4, 1e6, 1e8, 1e12] {
         let mut pts = Vec::new();
@@ -351,7 +361,6 @@ fn fig2c(s: &Size) -> Result<Plot, String> {
         }
         series.push(line(format!("N = {n:e}"), pts));
     }
-    let _ = s;
     Ok(Plot {
         title: "phi_E against I0, J0 = 0.1 (Eq. 5)".into(),
         x_label: "I0".into(),
@@ -681,17 +690,7 @@ fn fig8a(s: &Size) -> Result<Plot, String> {
             }
         }
     }
-    let names = ["[phi_E]", "[phi_I]", "[w]"];
-    let mut series: Vec<Series> = th
-        .into_iter()
-        .zip(names)
-        .map(|(p, n)| line(format!("{n} DMF"), p))
-        .collect();
-    series.extend(
-        sims.into_iter()
-            .zip(names)
-            .map(|(p, n)| dots(format!("{n} simulated"), p)),
-    );
+    let series = lines_and_dots(th, sims, ["[phi_E]", "[phi_I]", "[w]"], "DMF");
     Ok(Plot {
         title: format!("rate chaos against N, J0 = 1.5, I0 = 0{}", s.tag()),
         x_label: "log10 N".into(),
