@@ -206,6 +206,7 @@ fn write_out(dir: &std::path::Path, p: &theory::Params, s: &DmfSolution) -> Resu
             .map(|(k, y)| (k as f64 * c.lag_dt, *y))
             .collect(),
         style: Style::Line,
+        color: None,
     };
     let plot = Plot {
         title: format!(

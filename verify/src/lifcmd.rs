@@ -307,11 +307,13 @@ fn write_outputs(
                 label: "E".into(),
                 points: pick(true),
                 style: Style::Points,
+                color: None,
             },
             Series {
                 label: "I".into(),
                 points: pick(false),
                 style: Style::Points,
+                color: None,
             },
         ],
         ..Plot::default()
@@ -347,11 +349,13 @@ fn write_outputs(
                 label: "E".into(),
                 points: hist(&s.rates[..n_e]),
                 style: Style::Line,
+                color: None,
             },
             Series {
                 label: "I".into(),
                 points: hist(&s.rates[n_e..]),
                 style: Style::Line,
+                color: None,
             },
         ],
         ..Plot::default()

@@ -438,6 +438,7 @@ pub(crate) fn write_acf(
             .map(|(k, v)| (k as f64 * lag_dt, *v))
             .collect(),
         style: Style::Line,
+        color: None,
     };
     let plot = Plot {
         title,
@@ -604,10 +605,11 @@ pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
                 label: "eigenvalues".into(),
                 points: s.eigenvalues.iter().map(|z| (z.re, z.im)).collect(),
                 style: Style::Points,
+                color: None,
             }],
             circles: vec![(-1.0 / tau, 0.0, s.girko_radius, "Girko disk".into())],
-            h_lines: Vec::new(),
             equal_aspect: true,
+            ..Plot::default()
         };
         write_atomic(dir, "eigenvalues.svg", &plot.render())?;
     }

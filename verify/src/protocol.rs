@@ -68,7 +68,7 @@ pub fn network_for(
 /// The rate network of Eq. 1 on realizations `seeds`: `phi_e, phi_i, w, mu_e, mu_i,
 /// delta0_e, delta0_i, tau_dec_e, tau_dec_i, a_e, a_i, fixed_point` (1 if the run ended at a
 /// fixed point), plus `rho_*`, `r_*` with [`Extras::correlations`] and `lyapunov_1` with
-/// [`Extras::lyapunov`]. The ACF covers 200 neurons per population up to a lag of 50.
+/// [`Extras::lyapunov`]. The ACF covers 200 neurons per population up to a lag of 50 tau_syn.
 pub fn rate_realizations(
     p: &Params,
     seeds: &[u64],
@@ -102,7 +102,8 @@ fn rate_one(
             acf: Some(AcfSpec {
                 neurons: 200,
                 every,
-                max_lag: 50.0,
+                // 50 time constants of Eq. 1 (tau_syn = 1 in the paper's rate model).
+                max_lag: 50.0 * p.tau_syn,
             }),
             traces: Vec::new(),
             trace_every: every,

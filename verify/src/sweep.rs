@@ -547,6 +547,7 @@ fn cmd_merge(a: &MergeArgs) -> Result<(), Failure> {
                     .filter_map(|r| Some((r["j0"].as_f64()?, r["lambda_1_median"].as_f64()?)))
                     .collect(),
                 style: Style::Line,
+                color: None,
             })
             .collect(),
         h_lines: vec![0.0],
