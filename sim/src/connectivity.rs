@@ -199,7 +199,7 @@ impl Block {
 }
 
 /// One row: K distinct indices of 0..n (excluding `skip`), sorted; Floyd's algorithm.
-fn draw_row(
+pub(crate) fn draw_row(
     rng: &mut ChaCha8Rng,
     n: usize,
     k: usize,

@@ -17,6 +17,7 @@ pub mod gather;
 pub mod integrate;
 pub mod jacobian;
 pub mod lif;
+pub mod lif_ssn;
 pub mod network;
 pub mod network_file;
 pub mod run;

@@ -33,6 +33,8 @@
 //!   spike times of tonic firing instead of Eq. 5c.
 //! * [`het_fixed_point`]: the heterogeneous fixed point (Eqs. 31-34) and the distributions
 //!   p_W, p_Phi (Eqs. 35-37).
+//! * [`ssn`]: the second model (paper 004): the Ricciardi rate of a LIF neuron under white
+//!   noise, and the stabilized supralinear network it maps to.
 //!
 //! The printed equations contain typos; every deviation is listed in `docs/ERRATA.md` with
 //! the test that shows it.
@@ -56,6 +58,7 @@ pub mod params;
 pub mod quadrature;
 pub mod roots;
 pub mod spiking;
+pub mod ssn;
 pub mod stability;
 pub mod transfer;
 

@@ -24,6 +24,7 @@ mod dmfcmd;
 mod lifcmd;
 mod netcmd;
 mod reproduce;
+mod ssncmd;
 mod svg;
 mod sweep;
 mod verifycmd;
@@ -35,6 +36,7 @@ use netcmd::{
     cmd_export, cmd_lyapunov, cmd_simulate_rate, cmd_spectrum,
 };
 use reproduce::{ReproduceArgs, cmd_reproduce};
+use ssncmd::{RicciardiArgs, SsnCmd, cmd_ricciardi, cmd_ssn};
 use sweep::{SweepCmd, cmd_sweep};
 use verifycmd::{VerifyArgs, cmd_verify};
 
@@ -86,6 +88,11 @@ enum Command {
     Check(CheckArgs),
     /// Regenerate the paper's figures as SVG with an index page and the golden table.
     Reproduce(ReproduceArgs),
+    /// The Ricciardi (Siegert) rate of a LIF neuron under white noise, with derivatives (paper 004).
+    Ricciardi(RicciardiArgs),
+    /// The stabilized supralinear network of paper 004: power-law fit, steady states, regimes.
+    #[command(subcommand)]
+    Ssn(SsnCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -95,6 +102,10 @@ enum SimulateCmd {
     /// The LIF spiking network of Eqs. 62-64 (defaults: Figs. 10-11, N = 5000, J0 = 0.4,
     /// I0 = 1.2, tau_syn = tau_D = 10): rates, CVs, mean inputs, input ACF, rasters.
     Lif(LifArgs),
+    /// The LIF network of paper 004 (E and I with their own tau, Theta, V_R, tau_ref; delta
+    /// or exponential synapses with delays; white-noise input): rates, CVs, balance factors.
+    #[command(name = "lif-ssn")]
+    LifSsn(ssncmd::LifSsnArgs),
 }
 
 /// Model parameters: flags named after the paper's symbols, or a TOML file.
@@ -843,6 +854,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Dmf(a) => cmd_dmf(a),
         Command::Simulate(SimulateCmd::Rate(a)) => cmd_simulate_rate(a),
         Command::Simulate(SimulateCmd::Lif(a)) => cmd_simulate_lif(a),
+        Command::Simulate(SimulateCmd::LifSsn(a)) => ssncmd::cmd_simulate_lif_ssn(a),
         Command::Spectrum(a) => cmd_spectrum(a),
         Command::Lyapunov(a) => cmd_lyapunov(a),
         Command::Correlations(a) => cmd_correlations(a),
@@ -851,6 +863,8 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Verify(a) => cmd_verify(a),
         Command::Check(a) => cmd_check(a),
         Command::Reproduce(a) => cmd_reproduce(a),
+        Command::Ricciardi(a) => cmd_ricciardi(a),
+        Command::Ssn(c) => cmd_ssn(c),
     }
 }
 

@@ -778,3 +778,191 @@ fn reproduce_writes_figures_atomically_and_skips_existing_ones() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn golden_ssn(name: &str) -> String {
+    format!("{}/../golden/ssn/{name}.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn ssn_commands_have_exact_keys_and_reject_bad_input() {
+    let (code, out, err) = balnet(&[
+        "ricciardi",
+        "--mu",
+        "900",
+        "--sigma",
+        "30",
+        "--tau",
+        "0.02",
+        "--theta",
+        "20",
+        "--v-r",
+        "10",
+        "--tau-ref",
+        "0.002",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(keys(&out), sorted(&["rate", "drate_dmu", "drate_dsigma"]));
+    let rate = |s: &str| -> f64 {
+        serde_json::from_str::<serde_json::Value>(s.trim()).unwrap()["rate"]
+            .as_f64()
+            .unwrap()
+    };
+    // NEST's convention: mu_N = mu tau = 18 mV, sigma_N = sigma sqrt(tau) = 4.2426 mV, ms.
+    let (code, nest, err) = balnet(&[
+        "ricciardi",
+        "--convention",
+        "nest",
+        "--mu",
+        "18",
+        "--sigma",
+        "4.242640687119285",
+        "--tau",
+        "20",
+        "--theta",
+        "20",
+        "--v-r",
+        "10",
+        "--tau-ref",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // The same neuron and input in two unit systems: equal to rounding.
+    assert!(
+        (rate(&out) - rate(&nest)).abs() < 1e-12 * rate(&out),
+        "{out} {nest}"
+    );
+
+    let (code, out, err) = balnet(&["ssn", "fit", "--sigma", "30", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(keys(&out), sorted(&["a", "b", "n", "rms"]));
+
+    let file = golden_ssn("bistable");
+    let (code, out, err) = balnet(&[
+        "ssn",
+        "steady-states",
+        "--params",
+        &file,
+        "--mu-ext",
+        "100",
+        "--r",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for k in [
+        "states",
+        "det_j",
+        "supersaturating",
+        "isn",
+        "balanced_limit",
+    ] {
+        assert!(v.get(k).is_some(), "{k} missing: {out}");
+    }
+    for k in ["exists", "stable", "nu_e", "nu_i"] {
+        assert!(v["balanced_limit"].get(k).is_some(), "{k}: {out}");
+    }
+    let states = v["states"].as_array().unwrap();
+    assert_eq!(
+        states.len(),
+        3,
+        "the bistable set has 3 states at 100 mV/s: {out}"
+    );
+    for s in states {
+        for k in ["nu_e", "nu_i", "stable"] {
+            assert!(s.get(k).is_some(), "{k}: {out}");
+        }
+    }
+    assert_eq!(v["bistable"], true);
+
+    // The regime map: K x K rows of CSV plus a header, the same with 1 and 2 threads.
+    let scan = |threads: &str| {
+        balnet(&[
+            "--threads",
+            threads,
+            "ssn",
+            "scan",
+            "--params",
+            &file,
+            "--mu-ext",
+            "0:300:7",
+            "--r",
+            "0.5:1.5:3",
+        ])
+    };
+    let (code, one, err) = scan("1");
+    assert_eq!(code, 0, "{err}");
+    let (_, two, _) = scan("2");
+    assert_eq!(one, two);
+    let lines: Vec<&str> = one.lines().collect();
+    assert_eq!(lines.len(), 22);
+    assert!(lines[0].starts_with("mu_ext,r,states,stable,supersaturating,isn,bistable"));
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 11));
+
+    let (code, out, err) = balnet(&[
+        "simulate",
+        "lif-ssn",
+        "--params",
+        &golden_ssn("supersaturating"),
+        "--mu-ext",
+        "850",
+        "--r",
+        "1.5",
+        "--t",
+        "0.3",
+        "--transient",
+        "0.1",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let k = keys(&out);
+    for want in ["rate_e", "rate_i", "cv_e", "cv_i", "balance_e", "balance_i"] {
+        assert!(k.contains(&want.to_string()), "{want}: {out}");
+    }
+
+    for (args, name) in [
+        (
+            vec!["ricciardi", "--mu", "1", "--sigma=-1", "--json"],
+            "sigma",
+        ),
+        (
+            vec![
+                "ssn",
+                "steady-states",
+                "--params",
+                &file,
+                "--mu-ext",
+                "1",
+                "--r=-1",
+            ],
+            "r",
+        ),
+        (
+            vec![
+                "ssn", "scan", "--params", &file, "--mu-ext", "0:1:0", "--r", "1",
+            ],
+            "mu-ext",
+        ),
+        (
+            vec![
+                "simulate", "lif-ssn", "--params", &file, "--mu-ext", "1", "--r", "1", "--dt",
+                "0.1",
+            ],
+            "dt",
+        ),
+    ] {
+        let (code, out, err) = balnet(&args);
+        assert_eq!(code, 2, "{args:?}: {out} {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(name), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! The second model's commands (paper 004): `balnet ricciardi` (the Ricciardi rate of a LIF
+//! neuron under white noise) and `balnet ssn fit | steady-states` (the power-law fit and the
+//! stabilized supralinear network's steady states and regime verdicts).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use theory::ssn::mean_field::LifNetwork;
+use theory::ssn::network::Ssn;
+use theory::ssn::power_law::fit;
+use theory::ssn::ricciardi::{Neuron, from_nest, rate_with_derivatives};
+
+use crate::{Failure, emit, number, parse_list};
+
+/// The unit convention of `balnet ricciardi`'s inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Convention {
+    /// dV/dt = -V/tau + mu + sigma xi: mu in mV/s, sigma in mV/sqrt(s), times in s.
+    Balnet,
+    /// NEST's siegert_neuron: mu and sigma in mV (tau_m dV/dt = -V + mu + sigma sqrt(tau_m) xi),
+    /// tau and tau_ref in ms.
+    Nest,
+}
+
+/// One LIF neuron (paper 004's tau, Theta, V_R, tau_ref).
+#[derive(Args, Debug, Clone)]
+pub(crate) struct NeuronArgs {
+    /// Membrane time constant (s; ms with --convention nest).
+    #[arg(long, value_parser = number, default_value = "0.02")]
+    tau: f64,
+    /// Threshold relative to rest (mV).
+    #[arg(long, value_parser = number, default_value = "20")]
+    theta: f64,
+    /// Reset relative to rest (mV), below theta.
+    #[arg(long = "v-r", value_parser = number, default_value = "10")]
+    v_r: f64,
+    /// Refractory period (s; ms with --convention nest).
+    #[arg(long = "tau-ref", value_parser = number, default_value = "0")]
+    tau_ref: f64,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RicciardiArgs {
+    /// Mean input (mV/s; mV with --convention nest).
+    #[arg(long, value_parser = number, allow_hyphen_values = true)]
+    mu: f64,
+    /// Noise strength (mV/sqrt(s); mV with --convention nest); 0 gives the deterministic rate.
+    #[arg(long, value_parser = number)]
+    sigma: f64,
+    #[command(flatten)]
+    neuron: NeuronArgs,
+    /// Unit convention of the inputs.
+    #[arg(long, value_enum, default_value = "balnet")]
+    convention: Convention,
+    /// Print one JSON object: {"rate", "drate_dmu", "drate_dsigma"} (Hz, per this convention).
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn cmd_ricciardi(a: &RicciardiArgs) -> Result<(), Failure> {
+    let n = &a.neuron;
+    let (mu, sigma, neuron, scale_mu, scale_sigma) = match a.convention {
+        Convention::Balnet => (
+            a.mu,
+            a.sigma,
+            Neuron {
+                tau: n.tau,
+                theta: n.theta,
+                v_r: n.v_r,
+                tau_ref: n.tau_ref,
+            },
+            1.0,
+            1.0,
+        ),
+        Convention::Nest => {
+            let (mu, sigma, neuron) = from_nest(a.mu, a.sigma, n.tau, n.tau_ref, n.theta, n.v_r);
+            // Derivatives with respect to NEST's mu_N = mu tau and sigma_N = sigma sqrt(tau).
+            (mu, sigma, neuron, 1.0 / neuron.tau, 1.0 / neuron.tau.sqrt())
+        }
+    };
+    neuron.validate()?;
+    if !(sigma >= 0.0 && sigma.is_finite()) {
+        return Err(Failure(
+            format!(
+                "invalid sigma = {}: valid range is 0 <= sigma < inf",
+                a.sigma
+            ),
+            2,
+        ));
+    }
+    if !mu.is_finite() {
+        return Err(Failure(
+            format!("invalid mu = {}: valid range is finite", a.mu),
+            2,
+        ));
+    }
+    let r = rate_with_derivatives(&neuron, mu, sigma);
+    let (dmu, dsigma) = (r.drate_dmu * scale_mu, r.drate_dsigma * scale_sigma);
+    emit(
+        a.json,
+        json!({"rate": r.rate, "drate_dmu": dmu, "drate_dsigma": dsigma}),
+        || {
+            format!(
+                "rate {:.10e} Hz\ndrate/dmu {dmu:.6e}\ndrate/dsigma {dsigma:.6e}\n",
+                r.rate
+            )
+        },
+    );
+    Ok(())
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SsnCmd {
+    /// Fit nu = a [mu - b]_+^n to the Ricciardi rate over 0..max-rate Hz (paper 004, Eq. 1).
+    Fit(FitArgs),
+    /// Every steady state of the SSN at one input, its stability and the regime verdicts;
+    /// for a LIF network file also every solution of the Ricciardi self-consistency Phi_sc.
+    SteadyStates(SteadyArgs),
+    /// The regime map of paper 004's Fig. 5 over a grid of (mu_ext, r), as CSV.
+    Scan(ScanArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ScanArgs {
+    /// TOML file: an SSN or a LIF network (see golden/ssn/).
+    #[arg(long, value_name = "FILE.toml")]
+    params: PathBuf,
+    /// External inputs to E: A:B:K (K values from A to B, mV/s) or v1,v2,...
+    #[arg(long = "mu-ext", allow_hyphen_values = true)]
+    mu_ext: String,
+    /// Ratios of the external inputs to I and E: A:B:K or v1,v2,...
+    #[arg(long)]
+    r: String,
+    /// Write the CSV here (atomically) instead of to stdout.
+    #[arg(long, value_name = "FILE.csv")]
+    out: Option<PathBuf>,
+    /// Print one JSON object: {"mu_ext": [...], "r": [...], "cells": [{"mu_ext", "r",
+    /// "states", "stable", "supersaturating", "isn", "bistable", "no_steady_state",
+    /// "balanced_exists", "balanced_stable", "complete"}], "seconds"}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The CSV header of `balnet ssn scan` (one row per cell, rows of constant r).
+pub(crate) const SCAN_HEADER: &str = "mu_ext,r,states,stable,supersaturating,isn,bistable,no_steady_state,balanced_exists,balanced_stable,complete";
+
+/// One cell as a CSV row (booleans as 0/1).
+pub(crate) fn scan_row(c: &theory::ssn::network::Cell) -> String {
+    let b = |x: bool| u8::from(x);
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{}",
+        c.mu_ext,
+        c.r,
+        c.states,
+        c.stable,
+        b(c.supersaturating),
+        b(c.isn),
+        b(c.bistable),
+        b(c.no_steady_state),
+        b(c.balanced_exists),
+        b(c.balanced_stable),
+        b(c.complete)
+    )
+}
+
+fn cmd_scan(a: &ScanArgs) -> Result<(), Failure> {
+    let (s, _) = read_network(&a.params)?;
+    let bad = |name: &str, e: String| Failure(format!("invalid {name}: {e}"), 2);
+    let mu = parse_list(&a.mu_ext, false).map_err(|e| bad("mu-ext", e))?;
+    let r = parse_list(&a.r, false).map_err(|e| bad("r", e))?;
+    if let Some(x) = r.iter().find(|x| !(**x >= 0.0 && x.is_finite())) {
+        return Err(bad("r", format!("{x}: valid range is 0 <= r < inf")));
+    }
+    if mu.iter().any(|x| !x.is_finite()) {
+        return Err(bad("mu-ext", "values must be finite".into()));
+    }
+    let t0 = std::time::Instant::now();
+    let cells = s.scan(&mu, &r);
+    let seconds = t0.elapsed().as_secs_f64();
+    eprintln!("balnet ssn scan: {} cells in {seconds:.3} s", cells.len());
+    if cells.iter().any(|c| !c.complete) {
+        eprintln!(
+            "balnet ssn scan: warning: some cells could have states above {:e} Hz (column complete = 0)",
+            theory::ssn::network::MAX_RATE
+        );
+    }
+    let mut csv = String::from(SCAN_HEADER);
+    csv.push('\n');
+    for c in &cells {
+        csv.push_str(&scan_row(c));
+        csv.push('\n');
+    }
+    if let Some(path) = &a.out {
+        sim::files::write_atomic(path, |w| std::io::Write::write_all(w, csv.as_bytes()))?;
+    }
+    emit(
+        a.json,
+        json!({"mu_ext": mu, "r": r, "cells": cells, "seconds": seconds}),
+        || {
+            if a.out.is_some() {
+                String::new()
+            } else {
+                csv.clone()
+            }
+        },
+    );
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FitArgs {
+    #[command(flatten)]
+    neuron: NeuronArgs,
+    /// Noise strength sigma (mV/sqrt(s)); the membrane potential's sd is sigma sqrt(tau/2).
+    #[arg(long, value_parser = number)]
+    sigma: f64,
+    /// Upper end of the fitted rate range (Hz).
+    #[arg(long = "max-rate", value_parser = number, default_value = "10")]
+    max_rate: f64,
+    /// Print one JSON object: {"a", "b", "n", "rms"} (b in mV/s, a in Hz/(mV/s)^n, rms in Hz).
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn cmd_ssn(c: &SsnCmd) -> Result<(), Failure> {
+    match c {
+        SsnCmd::Fit(a) => {
+            let n = Neuron {
+                tau: a.neuron.tau,
+                theta: a.neuron.theta,
+                v_r: a.neuron.v_r,
+                tau_ref: a.neuron.tau_ref,
+            };
+            let f = fit(&n, a.sigma, a.max_rate)?;
+            emit(
+                a.json,
+                json!({"a": f.a, "b": f.b, "n": f.n, "rms": f.rms}),
+                || {
+                    format!(
+                        "a {:.6e}\nb {:.6} mV/s\nn {:.6}\nrms {:.3e} Hz\n",
+                        f.a, f.b, f.n, f.rms
+                    )
+                },
+            );
+            Ok(())
+        }
+        SsnCmd::SteadyStates(a) => cmd_steady(a),
+        SsnCmd::Scan(a) => cmd_scan(a),
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SteadyArgs {
+    /// TOML file with the SSN: j_ee, j_ei, j_ie, j_ii (mV), tau_e, tau_i (s), and tables
+    /// [e] and [i] with a, b, n (see golden/ssn.toml).
+    #[arg(long, value_name = "FILE.toml")]
+    params: PathBuf,
+    /// External input to E (mV/s); r times it goes to I.
+    #[arg(long = "mu-ext", value_parser = number, allow_hyphen_values = true)]
+    mu_ext: f64,
+    /// Ratio of the external inputs to I and E.
+    #[arg(long, value_parser = number)]
+    r: f64,
+    /// Print one JSON object: {"states": [{"nu_e", "nu_i", "stable"}], "det_j",
+    /// "supersaturating", "isn", "balanced_limit": {"exists", "stable", "nu_e", "nu_i"}}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Read a parameter file: a LIF network (it has `n`; its SSN is fitted, Eq. 13 and the
+/// power laws over 0-10 Hz) or an SSN directly (a, b, n and J_XY).
+pub(crate) fn read_network(path: &std::path::Path) -> Result<(Ssn, Option<LifNetwork>), Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", path.display()), 2))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        Failure(
+            format!("{}: {}", path.display(), first_line(e.message())),
+            2,
+        )
+    })?;
+    let parse_err = |e: toml::de::Error| {
+        Failure(
+            format!("{}: {}", path.display(), first_line(e.message())),
+            2,
+        )
+    };
+    if table.contains_key("n") {
+        let net: LifNetwork = toml::from_str(&text).map_err(parse_err)?;
+        net.validate()?;
+        Ok((net.to_ssn(10.0)?, Some(net)))
+    } else {
+        let s: Ssn = toml::from_str(&text).map_err(parse_err)?;
+        s.validate()?;
+        Ok((s, None))
+    }
+}
+
+fn first_line(m: &str) -> &str {
+    m.lines().next().unwrap_or("invalid parameters")
+}
+
+fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
+    let (s, net) = read_network(&a.params)?;
+    if !a.mu_ext.is_finite() {
+        return Err(Failure(
+            format!("invalid mu_ext = {}: valid range is finite", a.mu_ext),
+            2,
+        ));
+    }
+    if !(a.r >= 0.0 && a.r.is_finite()) {
+        return Err(Failure(
+            format!("invalid r = {}: valid range is 0 <= r < inf", a.r),
+            2,
+        ));
+    }
+    let an = s.analyse(a.mu_ext, a.r);
+    if !an.complete {
+        eprintln!(
+            "balnet ssn: warning: states above {:e} Hz were not searched",
+            theory::ssn::network::MAX_RATE
+        );
+    }
+    let b = an.balanced_limit;
+    let phi_sc = match &net {
+        Some(n) => Some(n.phi_sc(a.mu_ext, a.r)?),
+        None => None,
+    };
+    let v = json!({
+        "states": an.states.iter().map(|x| json!({"nu_e": x.nu_e, "nu_i": x.nu_i, "stable": x.stable, "isn": x.isn, "max_re": x.max_re, "dnu_e_dmu_ext": x.dnu_e_dmu_ext, "dnu_i_dmu_i": x.dnu_i_dmu_i})).collect::<Vec<_>>(),
+        "det_j": an.det_j,
+        "supersaturating": an.supersaturating,
+        "r_above_j_ii_over_j_ei": an.r_above_j_ii_over_j_ei,
+        "no_steady_state": an.no_steady_state,
+        "ssn": s,
+        "phi_sc": phi_sc,
+        "isn": an.isn,
+        "bistable": an.bistable,
+        "balanced_limit": {"exists": b.exists, "stable": b.stable, "nu_e": b.nu_e, "nu_i": b.nu_i},
+        "complete": an.complete,
+    });
+    emit(a.json, v, || {
+        let mut out = format!(
+            "det J = {:.6}; supersaturating: {} (r > J_II/J_EI: {}); ISN: {}; bistable: {}; no steady state: {}\n",
+            an.det_j,
+            an.supersaturating,
+            an.r_above_j_ii_over_j_ei,
+            an.isn,
+            an.bistable,
+            an.no_steady_state
+        );
+        for x in &an.states {
+            out.push_str(&format!(
+                "state nu_E = {:.6} Hz, nu_I = {:.6} Hz, {}{}\n",
+                x.nu_e,
+                x.nu_i,
+                if x.stable { "stable" } else { "unstable" },
+                if x.isn { ", inhibition-stabilised" } else { "" }
+            ));
+        }
+        for x in phi_sc.iter().flatten() {
+            out.push_str(&format!(
+                "Phi_sc nu_E = {:.6} Hz, nu_I = {:.6} Hz, {}\n",
+                x.nu_e,
+                x.nu_i,
+                if x.stable { "stable" } else { "unstable" }
+            ));
+        }
+        out.push_str(&format!(
+            "balanced limit: {} (nu_E = {:.6}, nu_I = {:.6}), {}\n",
+            if b.exists { "exists" } else { "does not exist" },
+            b.nu_e,
+            b.nu_i,
+            if b.stable { "stable" } else { "not stable" }
+        ));
+        out
+    });
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct LifSsnArgs {
+    /// TOML file with the LIF network (see golden/ssn/*.toml).
+    #[arg(long, value_name = "FILE.toml")]
+    params: PathBuf,
+    /// External input to E (mV/s); r times it goes to I.
+    #[arg(long = "mu-ext", value_parser = number, allow_hyphen_values = true)]
+    mu_ext: f64,
+    /// Ratio of the external inputs to I and E.
+    #[arg(long, value_parser = number)]
+    r: f64,
+    /// Simulated time (s), of which the first --transient is not measured.
+    #[arg(long, value_parser = number, default_value = "2")]
+    t: f64,
+    /// Unmeasured start (s).
+    #[arg(long, value_parser = number, default_value = "0.5")]
+    transient: f64,
+    /// Time step (s).
+    #[arg(long, value_parser = number, default_value = "1e-4")]
+    dt: f64,
+    /// Seed of the network, its delays, the initial potentials and the noise.
+    #[arg(long, value_parser = number, default_value = "1")]
+    seed: f64,
+    /// Override the network size N (j_XY rescaled by sqrt(N0 / N) and the drive by
+    /// sqrt(N / N0), the balanced-state convention of Fig. 6).
+    #[arg(long, value_parser = number)]
+    n: Option<f64>,
+    /// Print one JSON object: {"rate_e", "rate_i", "cv_e", "cv_i", "balance_e", "balance_i",
+    /// "ssn": [states], "phi_sc": [states]} (rates in Hz).
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
+    let (_, net) = read_network(&a.params)?;
+    let Some(mut net) = net else {
+        return Err(Failure(
+            format!(
+                "{}: a LIF network file is needed (with n, p_XY, j_XY, [e], [i]; see golden/ssn/)",
+                a.params.display()
+            ),
+            2,
+        ));
+    };
+    let bad = |name: &str, v: f64, range: &str| {
+        Failure(format!("invalid {name} = {v}: valid range is {range}"), 2)
+    };
+    if !(a.seed >= 0.0 && a.seed.fract() == 0.0 && a.seed < 2f64.powi(64)) {
+        return Err(bad("seed", a.seed, "a whole number 0 <= seed < 2^64"));
+    }
+    if !(a.r >= 0.0 && a.r.is_finite()) {
+        return Err(bad("r", a.r, "0 <= r < inf"));
+    }
+    if !a.mu_ext.is_finite() {
+        return Err(bad("mu-ext", a.mu_ext, "finite"));
+    }
+    if !(a.t > 0.0 && a.t.is_finite() && a.transient >= 0.0 && a.transient < a.t) {
+        return Err(bad("transient", a.transient, "0 <= transient < t"));
+    }
+    let mut mu = a.mu_ext;
+    if let Some(n) = a.n {
+        if !(n >= 10.0 && n.fract() == 0.0 && n <= 1e7) {
+            return Err(bad("n", n, "a whole number 10 <= n <= 1e7"));
+        }
+        mu *= net.drive_factor(n as usize);
+        net = net.scaled(n as usize);
+    }
+    let ssn = net.to_ssn(10.0)?;
+    let sim = sim::lif_ssn::SsnLif::new(&net, a.dt, a.seed as u64)?;
+    let mut bar = crate::progress("lif-ssn");
+    let res = sim.run(
+        &[sim::lif_ssn::Segment {
+            duration: a.t,
+            settle: a.transient,
+            mu_e: mu,
+            mu_i: a.r * mu,
+        }],
+        a.seed as u64,
+        |done, total| bar(done / total),
+    )?;
+    let x = res[0];
+    let states = ssn.steady_states(mu, a.r);
+    let sc = net.phi_sc(mu, a.r)?;
+    let v = json!({
+        "rate_e": x.rate_e, "rate_i": x.rate_i, "cv_e": x.cv_e, "cv_i": x.cv_i,
+        "balance_e": x.balance_e, "balance_i": x.balance_i,
+        "n": net.n, "mu_ext": mu,
+        "ssn": states.iter().map(|s| json!({"nu_e": s.nu_e, "nu_i": s.nu_i, "stable": s.stable})).collect::<Vec<_>>(),
+        "phi_sc": sc.iter().map(|s| json!({"nu_e": s.nu_e, "nu_i": s.nu_i, "stable": s.stable})).collect::<Vec<_>>(),
+    });
+    emit(a.json, v, || {
+        let mut out = format!(
+            "N = {}, mu_ext = {mu} mV/s, r = {}\nsimulated: rate_E {:.4} Hz, rate_I {:.4} Hz, CV_E {:.3}, CV_I {:.3}, BF_E {:.3}, BF_I {:.3}\n",
+            net.n, a.r, x.rate_e, x.rate_i, x.cv_e, x.cv_i, x.balance_e, x.balance_i
+        );
+        for s in &states {
+            out.push_str(&format!(
+                "SSN    nu_E {:.4}, nu_I {:.4} ({})\n",
+                s.nu_e,
+                s.nu_i,
+                if s.stable { "stable" } else { "unstable" }
+            ));
+        }
+        for s in &sc {
+            out.push_str(&format!(
+                "Phi_sc nu_E {:.4}, nu_I {:.4} ({})\n",
+                s.nu_e,
+                s.nu_i,
+                if s.stable { "stable" } else { "unstable" }
+            ));
+        }
+        out
+    });
+    Ok(())
+}
