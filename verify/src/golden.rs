@@ -383,6 +383,9 @@ impl Case {
     }
 
     fn value_at(&self, table: &toml::Table) -> Result<f64, String> {
+        if self.quantity.starts_with("ssn.") {
+            return evaluate_ssn(&self.quantity, table);
+        }
         let p = apply_overrides(Params::default(), table)?;
         match &self.max_over {
             None => evaluate(&self.quantity, &p),
@@ -418,6 +421,148 @@ impl Case {
             pass: obtained >= lo && obtained <= hi,
         })
     }
+}
+
+/// The parameter sets of golden/ssn/, built in so that `balnet verify` works anywhere.
+pub const SSN_NETWORKS: [(&str, &str); 4] = [
+    (
+        "supersaturating",
+        include_str!("../../golden/ssn/supersaturating.toml"),
+    ),
+    (
+        "paradoxical",
+        include_str!("../../golden/ssn/paradoxical.toml"),
+    ),
+    ("bistable", include_str!("../../golden/ssn/bistable.toml")),
+    (
+        "negative_det",
+        include_str!("../../golden/ssn/negative_det.toml"),
+    ),
+];
+
+/// Paper 004's quantities (`ssn.*`). The case's `params` name a `network` of golden/ssn/ and
+/// may set `mu_ext` (mV/s), `r`, `tau_e` (s; the E membrane time constant, power law refitted)
+/// and `n` (size, in the balanced-state scaling of Fig. 6, drive scaled too):
+///
+/// * `ssn.fit_n`: the power-law exponent of Phi over 0-10 Hz for the default neuron with
+///   `tau` (s) and membrane sd `sd` (mV) (no network);
+/// * `ssn.det_j`, `ssn.states` (number of SSN steady states), `ssn.stable_states`,
+///   `ssn.bistable`, `ssn.no_steady_state`, `ssn.supersaturating`, `ssn.isn` (0/1),
+///   `ssn.nu_e`, `ssn.nu_i` (the stable SSN state with the lowest nu_E), `ssn.phi_sc_nu_e`
+///   (the same for Phi_sc), `ssn.balanced_exists`, `ssn.balanced_stable`;
+/// * `ssn.window_lo`, `ssn.window_hi`, `ssn.window_width`: the bistability window in mu_ext
+///   at `r`, on a 1 mV/s grid over -300..600 mV/s;
+/// * `ssn.supersaturating_cells`: over mu_ext 0-3000 mV/s (step 50) and J_EE, J_IE each
+///   multiplied by 1/4, 1/2, 1, 2, 4, the number of inputs where a stable state
+///   supersaturates at `r`.
+pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, String> {
+    use theory::ssn::mean_field::LifNetwork;
+    let num = |k: &str, default: Option<f64>| -> Result<f64, String> {
+        match table.get(k) {
+            Some(toml::Value::Float(x)) => Ok(*x),
+            Some(toml::Value::Integer(x)) => Ok(*x as f64),
+            Some(v) => Err(format!("params.{k} = {v} is not a number")),
+            None => default.ok_or_else(|| format!("params.{k} is needed by {quantity}")),
+        }
+    };
+    let field = quantity.trim_start_matches("ssn.");
+    if field == "fit_n" {
+        let tau = num("tau", None)?;
+        let sd = num("sd", None)?;
+        let neuron = theory::ssn::ricciardi::Neuron {
+            tau,
+            ..Default::default()
+        };
+        let f = theory::ssn::power_law::fit(&neuron, sd / (tau / 2.0).sqrt(), 10.0)
+            .map_err(|e| e.to_string())?;
+        return Ok(f.n);
+    }
+    let name = table
+        .get("network")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| format!("params.network (one of golden/ssn/) is needed by {quantity}"))?;
+    let text = SSN_NETWORKS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| format!("unknown network '{name}' (golden/ssn/)"))?;
+    let mut net: LifNetwork = toml::from_str(text).map_err(|e| e.to_string())?;
+    net.e.tau = num("tau_e", Some(net.e.tau))?;
+    let r = num("r", Some(1.0))?;
+    let mut mu = num("mu_ext", Some(0.0))?;
+    if let Some(n) = table.get("n") {
+        let n = n.as_integer().ok_or("params.n must be an integer")? as usize;
+        mu *= net.drive_factor(n);
+        net = net.scaled(n);
+    }
+    let s = net.to_ssn(10.0).map_err(|e| e.to_string())?;
+    let b = |x: bool| f64::from(u8::from(x));
+    let window = || {
+        let grid: Vec<f64> = (-300..=600).map(f64::from).collect();
+        let inside: Vec<f64> = grid
+            .iter()
+            .copied()
+            .filter(|&m| s.analyse(m, r).bistable)
+            .collect();
+        match (inside.first(), inside.last()) {
+            (Some(lo), Some(hi)) => Ok((*lo, *hi)),
+            _ => Err(format!("{name}: no bistability window at r = {r}")),
+        }
+    };
+    let a = || s.analyse(mu, r);
+    let lowest_stable = |states: Vec<(f64, f64, bool)>| {
+        states
+            .into_iter()
+            .find(|x| x.2)
+            .ok_or_else(|| format!("{name}: no stable state at mu_ext = {mu}, r = {r}"))
+    };
+    Ok(match field {
+        "det_j" => s.det_j(),
+        "states" => a().states.len() as f64,
+        "stable_states" => a().states.iter().filter(|x| x.stable).count() as f64,
+        "bistable" => b(a().bistable),
+        "no_steady_state" => b(a().no_steady_state),
+        "supersaturating" => b(a().supersaturating),
+        "isn" => b(a().isn),
+        "balanced_exists" => b(a().balanced_limit.exists),
+        "balanced_stable" => b(a().balanced_limit.stable),
+        "nu_e" | "nu_i" => {
+            let st = lowest_stable(
+                a().states
+                    .iter()
+                    .map(|x| (x.nu_e, x.nu_i, x.stable))
+                    .collect(),
+            )?;
+            if field == "nu_e" { st.0 } else { st.1 }
+        }
+        "phi_sc_nu_e" => {
+            let sc = net.phi_sc(mu, r).map_err(|e| e.to_string())?;
+            lowest_stable(sc.iter().map(|x| (x.nu_e, x.nu_i, x.stable)).collect())?.0
+        }
+        "window_lo" => window()?.0,
+        "window_hi" => window()?.1,
+        "window_width" => {
+            let (lo, hi) = window()?;
+            hi - lo
+        }
+        "supersaturating_cells" => {
+            let mut count = 0;
+            for fe in [0.25, 0.5, 1.0, 2.0, 4.0] {
+                for fi in [0.25, 0.5, 1.0, 2.0, 4.0] {
+                    let t = theory::ssn::network::Ssn {
+                        j_ee: s.j_ee * fe,
+                        j_ie: s.j_ie * fi,
+                        ..s
+                    };
+                    count += (0..=60)
+                        .filter(|k| t.analyse(50.0 * *k as f64, r).supersaturating)
+                        .count();
+                }
+            }
+            count as f64
+        }
+        _ => return Err(format!("unknown quantity {quantity}")),
+    })
 }
 
 /// Load and parse a golden file.

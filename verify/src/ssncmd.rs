@@ -252,8 +252,10 @@ pub(crate) fn cmd_ssn(c: &SsnCmd) -> Result<(), Failure> {
 
 #[derive(Args, Debug)]
 pub(crate) struct SteadyArgs {
-    /// TOML file with the SSN: j_ee, j_ei, j_ie, j_ii (mV), tau_e, tau_i (s), and tables
-    /// [e] and [i] with a, b, n (see golden/ssn.toml).
+    /// TOML file: a LIF network (n, f_e, p_XY, j_XY, [e] and [i] with tau, theta, v_r,
+    /// tau_ref, sigma_ext; see golden/ssn/*.toml), whose SSN is fitted and whose Phi_sc is
+    /// solved too, or an SSN (j_ee, j_ei, j_ie, j_ii in mV, tau_e, tau_i in s, [e] and [i]
+    /// with a, b, n).
     #[arg(long, value_name = "FILE.toml")]
     params: PathBuf,
     /// External input to E (mV/s); r times it goes to I.

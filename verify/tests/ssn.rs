@@ -138,3 +138,96 @@ fn bistability_with_hysteresis_fig_4a() {
     close(res[3].rate_e, high.nu_e, "high branch");
     assert!(res[3].rate_e > 4.0 * res[1].rate_e, "hysteresis: {res:?}");
 }
+
+/// The XOR gate of Fig. 2G (examples/xor_gate.rs): one input at the SSN's E peak drives E
+/// high, two push it past the peak into silence. Read out at half the SSN's peak rate; the
+/// margins (8.8 Hz against 4.4, 0.3 Hz against 4.4) are far beyond the < 1% statistical error.
+#[test]
+fn xor_truth_table_fig_2g() {
+    let net = network("supersaturating");
+    let ssn = net.to_ssn(10.0).unwrap();
+    let r = 1.5;
+    let (w, peak) = (0..=400)
+        .map(|k| 5.0 * k as f64)
+        .map(|mu| {
+            let e = ssn
+                .steady_states(mu, r)
+                .iter()
+                .filter(|s| s.stable)
+                .map(|s| s.nu_e)
+                .fold(0.0, f64::max);
+            (mu, e)
+        })
+        .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let res = run(&net, &[(0.0, 0.0), (w, r * w), (2.0 * w, 2.0 * r * w)], 7);
+    let out: Vec<bool> = res.iter().map(|x| x.rate_e > 0.5 * peak).collect();
+    assert_eq!(out, [false, true, false], "{res:?}");
+}
+
+/// Fig. 6: J_XY and the drive scaled by sqrt(N / 4000), N from 4000 to 5e5, inputs given
+/// before scaling; balanced-state theory predicts nu = -W^-1 (1, r) mu_ext as N -> inf.
+/// Theory only (SSN and Phi_sc): spiking networks of 5e5 neurons are beyond a test.
+#[test]
+fn size_scaling_fig_6() {
+    let stable = |net: &LifNetwork, mu0: f64, r: f64, n: usize| {
+        let big = net.scaled(n);
+        let mu = mu0 * net.drive_factor(n);
+        let ssn: Vec<f64> = big
+            .to_ssn(10.0)
+            .unwrap()
+            .steady_states(mu, r)
+            .iter()
+            .filter(|s| s.stable)
+            .map(|s| s.nu_e)
+            .collect();
+        let sc: Vec<f64> = big
+            .phi_sc(mu, r)
+            .unwrap()
+            .iter()
+            .filter(|s| s.stable && s.nu_e < 100.0)
+            .map(|s| s.nu_e)
+            .collect();
+        (ssn, sc)
+    };
+    // Bistable set (Fig. 6C-D): the balanced limit exists and is stable (nu_E = 0.66 Hz at
+    // 100 mV/s), yet the rate approaches it slowly: one state from N = 4e4 on, closer with
+    // every N, still more than 3 times the limit at N = 5e5 (paper: "even at N = 5 x 10^5 the
+    // network rates still do not converge").
+    let net = network("bistable");
+    let b = net.to_ssn(10.0).unwrap().balanced_limit(100.0, 1.0);
+    assert!(b.exists && b.stable);
+    let mut last = f64::INFINITY;
+    for n in [40_000usize, 100_000, 400_000, 500_000] {
+        let (ssn, sc) = stable(&net, 100.0, 1.0, n);
+        assert_eq!((ssn.len(), sc.len()), (1, 1), "N {n}: {ssn:?} {sc:?}");
+        close(ssn[0], sc[0], &format!("SSN against Phi_sc at N {n}"));
+        let gap = ssn[0] - b.nu_e;
+        assert!(gap > 0.0 && gap < last, "N {n}: {gap} after {last}");
+        last = gap;
+    }
+    assert!(
+        last > 2.0 * b.nu_e,
+        "still far from the limit at 5e5: {last}"
+    );
+    // Supersaturating set (Fig. 6A-B): no balanced limit; E is silenced as N grows.
+    let net = network("supersaturating");
+    assert!(!net.to_ssn(10.0).unwrap().balanced_limit(850.0, 1.5).exists);
+    let (ssn, sc) = stable(&net, 850.0, 1.5, 4000);
+    assert!(ssn[0] > 5.0 && sc[0] > 5.0);
+    let (ssn, sc) = stable(&net, 850.0, 1.5, 400_000);
+    assert!(ssn[0] < 1e-3 && sc[0] < 1e-3, "{ssn:?} {sc:?}");
+    // det J < 0 set at r = 3 (Fig. 6E): a steady state at every input at N = 4000, but a gap
+    // without one opens as N grows (the stable and unstable branches collide).
+    let net = network("negative_det");
+    let gap = |n: usize| {
+        let s = net.scaled(n).to_ssn(10.0).unwrap();
+        (0..=100)
+            .filter(|k| {
+                s.analyse(10.0 * *k as f64 * net.drive_factor(n), 3.0)
+                    .no_steady_state
+            })
+            .count()
+    };
+    assert_eq!(gap(4000), 0);
+    assert!(gap(40_000) > 0 && gap(400_000) > 0);
+}

@@ -278,7 +278,10 @@ impl LifNetwork {
         };
         let solve_i = |nu_e: f64, guess: f64| self.solve_i(nu_e, guess, mu_ext, r, top_i);
         let mut out = Vec::new();
-        let mut prev: Option<(f64, f64, f64)> = None; // (nu_E, F, nu_I)
+        // F(0) > 0 (Phi > 0 for sigma > 0), so a sign change against the first grid point
+        // brackets a state below MIN_RATE (a practically silent E population).
+        let i0 = solve_i(0.0, 0.0);
+        let mut prev: Option<(f64, f64, f64)> = Some((0.0, phi_e(0.0, i0), i0)); // (nu_E, F, nu_I)
         let decades = (top_e / super::network::MIN_RATE).log10();
         let k = (64.0 * decades).ceil() as usize;
         let ratio = (top_e / super::network::MIN_RATE).powf(1.0 / k as f64);

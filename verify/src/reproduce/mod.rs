@@ -7,6 +7,7 @@
 
 mod chaos;
 mod spiking;
+mod ssn;
 mod stationary;
 
 use std::path::{Path, PathBuf};
@@ -254,6 +255,26 @@ fn figures() -> Vec<Figure> {
             "13",
             "Fig. 13A: median largest exponent over networks against J0 for several N",
             fig13,
+        ),
+        (
+            "ssn2a",
+            "Paper 004, Fig. 2A: supersaturation, LIF network (symbols), Phi_sc (lines), SSN (dashed); golden/ssn/supersaturating.toml",
+            ssn::ssn2a,
+        ),
+        (
+            "ssn4a",
+            "Paper 004, Fig. 4A: bistability, LIF network with the input rising (circles) and falling (squares), Phi_sc (lines), SSN (dashed); golden/ssn/bistable.toml",
+            ssn::ssn4a,
+        ),
+        (
+            "ssn5a",
+            "Paper 004, Fig. 5A: SSN regime map (balnet ssn scan) of the bistable network; line: r = J_II / J_EI (Eq. 4)",
+            ssn::ssn5a,
+        ),
+        (
+            "ssn5b",
+            "Paper 004, Fig. 5B: SSN regime map of the det J < 0 network; line: r = J_II / J_EI",
+            ssn::ssn5b,
         ),
     ]
 }
