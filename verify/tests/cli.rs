@@ -590,7 +590,7 @@ fn simulate_lif_has_exact_keys_writes_its_files_resumes_and_rejects_bad_input() 
 
 #[test]
 fn verify_reports_exact_keys_and_fails_on_a_failing_case() {
-    let (code, out, err) = balnet(&["verify", "--only", "balanced", "--json"]);
+    let (code, out, err) = balnet(&["verify", "--only", "balanced-limit", "--json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         keys(&out),

@@ -196,22 +196,6 @@ fn scaled_integral(a: f64, b: f64) -> f64 {
     };
     let gauss = |x: f64| (-x * x + 2.0 * a * x - s).exp();
     let r = legendre12();
-    // Composite Gauss-Legendre of f over [lo, hi] in `pieces` equal panels.
-    let panels = |lo: f64, hi: f64, pieces: usize, f: &dyn Fn(f64) -> f64| -> f64 {
-        let width = (hi - lo) / pieces as f64;
-        let mut total = 0.0;
-        for k in 0..pieces {
-            let (mid, half) = (lo + (k as f64 + 0.5) * width, 0.5 * width);
-            let acc: f64 = r
-                .nodes
-                .iter()
-                .zip(&r.weights)
-                .map(|(t, w)| w * f(mid + half * t))
-                .sum();
-            total += half * acc;
-        }
-        total
-    };
     // Three regions. [0, x0]: h ~ c, smooth. [x0, x1] in t = ln x, where the 1/x of h cancels
     // against dx = x dt and (1 - exp(-c e^t)) is a sigmoid of unit width in t: panels of
     // LOG_PANEL in t. [x1, x_max]: the Gaussian, panels of at most PANEL.
@@ -219,11 +203,11 @@ fn scaled_integral(a: f64, b: f64) -> f64 {
     const LOG_PANEL: f64 = 1.2;
     let x0 = (1.0 / c).min(0.5 / a.abs().max(1.0)).min(x_max);
     let x1 = x_max.min(PANEL).max(x0);
-    let mut total = panels(0.0, x0, 1, &|x| gauss(x) * h(c, x));
+    let mut total = composite(r, 0.0, x0, 1, |x| gauss(x) * h(c, x));
     if x1 > x0 {
         let (t0, t1) = (x0.ln(), x1.ln());
         let pieces = ((t1 - t0) / LOG_PANEL).ceil().max(1.0) as usize;
-        total += panels(t0, t1, pieces, &|t| {
+        total += composite(r, t0, t1, pieces, |t| {
             let x = t.exp();
             let cx = c * x;
             gauss(x) * if cx > 40.0 { 1.0 } else { -(-cx).exp_m1() }
@@ -231,7 +215,26 @@ fn scaled_integral(a: f64, b: f64) -> f64 {
     }
     if x_max > x1 {
         let pieces = ((x_max - x1) / PANEL).ceil().max(1.0) as usize;
-        total += panels(x1, x_max, pieces, &|x| gauss(x) * h(c, x));
+        total += composite(r, x1, x_max, pieces, |x| gauss(x) * h(c, x));
+    }
+    total
+}
+
+/// Composite Gauss-Legendre of f over [lo, hi] in `pieces` equal panels (generic, so that f
+/// is inlined into the node loop).
+#[inline]
+fn composite(r: &Rule, lo: f64, hi: f64, pieces: usize, f: impl Fn(f64) -> f64) -> f64 {
+    let width = (hi - lo) / pieces as f64;
+    let mut total = 0.0;
+    for k in 0..pieces {
+        let (mid, half) = (lo + (k as f64 + 0.5) * width, 0.5 * width);
+        let acc: f64 = r
+            .nodes
+            .iter()
+            .zip(&r.weights)
+            .map(|(t, w)| w * f(mid + half * t))
+            .sum();
+        total += half * acc;
     }
     total
 }
