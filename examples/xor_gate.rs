@@ -23,18 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let r = 1.5;
     let ssn = net.to_ssn(10.0)?;
     // The feedforward weight: the input at the SSN's E peak (scan 0-2000 mV/s in 5 mV/s).
-    let (w, peak) = (0..=400)
-        .map(|k| 5.0 * k as f64)
-        .map(|mu| {
-            let e = ssn
-                .steady_states(mu, r)
-                .iter()
-                .filter(|s| s.stable)
-                .map(|s| s.nu_e)
-                .fold(0.0, f64::max);
-            (mu, e)
-        })
-        .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let grid: Vec<f64> = (0..=400).map(|k| 5.0 * k as f64).collect();
+    let (w, peak) = ssn.e_peak(&grid, r);
     println!(
         "SSN peak of nu_E: {peak:.2} Hz at mu_ext = {w} mV/s; feedforward weight w = {w} mV/s"
     );

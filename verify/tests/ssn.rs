@@ -147,18 +147,8 @@ fn xor_truth_table_fig_2g() {
     let net = network("supersaturating");
     let ssn = net.to_ssn(10.0).unwrap();
     let r = 1.5;
-    let (w, peak) = (0..=400)
-        .map(|k| 5.0 * k as f64)
-        .map(|mu| {
-            let e = ssn
-                .steady_states(mu, r)
-                .iter()
-                .filter(|s| s.stable)
-                .map(|s| s.nu_e)
-                .fold(0.0, f64::max);
-            (mu, e)
-        })
-        .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let grid: Vec<f64> = (0..=400).map(|k| 5.0 * k as f64).collect();
+    let (w, peak) = ssn.e_peak(&grid, r);
     let res = run(&net, &[(0.0, 0.0), (w, r * w), (2.0 * w, 2.0 * r * w)], 7);
     let out: Vec<bool> = res.iter().map(|x| x.rate_e > 0.5 * peak).collect();
     assert_eq!(out, [false, true, false], "{res:?}");
@@ -230,4 +220,22 @@ fn size_scaling_fig_6() {
     };
     assert_eq!(gap(4000), 0);
     assert!(gap(40_000) > 0 && gap(400_000) > 0);
+}
+
+/// The parity rule on every cell of the regime maps of the four networks (100 x 100 each,
+/// the quick versions of Fig. 5): det J > 0, an odd number of steady states; det J < 0, even.
+#[test]
+fn parity_rule_on_every_scan() {
+    for name in ["supersaturating", "paradoxical", "bistable", "negative_det"] {
+        let s = network(name).to_ssn(10.0).unwrap();
+        let mu: Vec<f64> = (0..100).map(|k| 3.0 + 20.0 * k as f64).collect();
+        let r: Vec<f64> = (0..100).map(|k| 0.05 + 0.04 * k as f64).collect();
+        let odd = s.det_j() > 0.0;
+        let mut checked = 0;
+        for c in s.scan(&mu, &r).into_iter().filter(|c| c.complete) {
+            assert_eq!(c.states % 2 == 1, odd, "{name}: {c:?}");
+            checked += 1;
+        }
+        assert!(checked > 9000, "{name}: only {checked} complete cells");
+    }
 }

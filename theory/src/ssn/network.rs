@@ -315,13 +315,30 @@ impl Ssn {
                     let y = bisect(|y| at_y(y).2, ya, yb, f0);
                     let (ne, ni, _) = at_y(y);
                     out.push((ne, ni));
-                } else {
+                } else if y0.is_none() && cur.2.is_none_or(|y| y == 0.0) {
                     // Both samples lie where I is silent (the second possibly at its edge).
                     out.push((bisect(f_silent, x0, cur.0, f0), 0.0));
+                } else {
+                    // I turns on inside the bracket (below MIN_RATE): the general form.
+                    let f = |ne: f64| {
+                        let ni = self.nu_i_given_e(ne, mu_ext, r);
+                        self.e.rate(self.inputs(ne, ni, mu_ext, r).0) - ne
+                    };
+                    let ne = bisect(f, x0, cur.0, f0);
+                    out.push((ne, self.nu_i_given_e(ne, mu_ext, r)));
                 }
             }
             prev = Some(cur);
         };
+        // nu_E = 0: when E is above threshold there (F(0) > 0), a state may lie below
+        // MIN_RATE, bracketed between this sample and the first of the grid. (Below threshold
+        // F(0) = 0 and nu_E = 0 is itself the silent state, added by the caller.)
+        let y_at_0 = self.i_input_given_e(0.0, mu_ext, r);
+        let ni_at_0 = self.i.a * y_at_0.powf(n);
+        let f_at_0 = self.e.rate(self.inputs(0.0, ni_at_0, mu_ext, r).0);
+        if f_at_0 > 0.0 {
+            push((0.0, f_at_0, (ne0 <= 0.0).then_some(y_at_0)), &mut out);
+        }
         // Where I is silent.
         let mut x = MIN_RATE;
         while x < ne0.min(ceiling) {
@@ -475,6 +492,27 @@ impl Ssn {
                 }
             })
             .collect()
+    }
+
+    /// The highest stable E rate over the inputs `mu_ext` at ratio r, and the input where it
+    /// is reached: the peak of a supersaturating network (the XOR gate of Fig. 2G puts one
+    /// input there).
+    pub fn e_peak(&self, mu_ext: &[f64], r: f64) -> (f64, f64) {
+        mu_ext
+            .iter()
+            .map(|&m| {
+                let e = self
+                    .steady_states(m, r)
+                    .iter()
+                    .filter(|s| s.stable)
+                    .map(|s| s.nu_e)
+                    .fold(0.0, f64::max);
+                (m, e)
+            })
+            .fold(
+                (f64::NAN, f64::NEG_INFINITY),
+                |a, b| if b.1 > a.1 { b } else { a },
+            )
     }
 
     /// Eq. 7: the E rate above which the E subnetwork alone is unstable (g_E J_EE > 1).
