@@ -10,7 +10,7 @@
 //! tolerance 0.15 nu + 0.5 Hz against Phi_sc. The SSN additionally replaces Phi by a power
 //! law fitted over 0-10 Hz and neglects the recurrent noise; above 10 Hz it is only
 //! qualitative (the bistable up state: SSN 12.5 Hz, Phi_sc 9.9 Hz), so it is compared in
-//! shape (peaks, branches, signs) rather than in value.
+//! value where its rates are 1-10 Hz and in shape (peaks, branches, signs) elsewhere.
 
 use sim::lif_ssn::{Segment, SegmentResult, SsnLif};
 use theory::ssn::mean_field::LifNetwork;
@@ -79,6 +79,21 @@ fn supersaturation_fig_2a() {
             x.balance_i
         );
     }
+    // Against the SSN where its power laws were fitted (1-10 Hz; below 1 Hz the shot noise
+    // of the IPSPs dominates, see the module docs): same tolerance, the fit's rms (0.04 Hz)
+    // being far below it.
+    let mut compared = 0;
+    for (m, x) in mus.iter().zip(&res) {
+        let st = ssn.steady_states(*m, r);
+        let s = st.iter().find(|s| s.stable).unwrap();
+        for (sim, th, what) in [(x.rate_e, s.nu_e, "E"), (x.rate_i, s.nu_i, "I")] {
+            if (1.0..=10.0).contains(&th) {
+                close(sim, th, &format!("{what} against the SSN at mu_ext {m}"));
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 4, "{compared}");
     // The shape: E rises then falls while I keeps rising; the SSN says the same.
     assert!(res[1].rate_e > res[0].rate_e && res[1].rate_e > 2.0 * res[3].rate_e);
     assert!(res.windows(2).all(|w| w[1].rate_i > w[0].rate_i));
@@ -133,6 +148,9 @@ fn bistability_with_hysteresis_fig_4a() {
         res[1].rate_e, res[3].rate_e, low.nu_e, high.nu_e
     );
     close(res[1].rate_e, low.nu_e, "low branch");
+    // The SSN's low branch (1.07 Hz, inside its fitted range; its up state, 12.5 Hz, is not).
+    let ssn_low = ssn.steady_states(160.0, 1.0)[0];
+    close(res[1].rate_e, ssn_low.nu_e, "low branch against the SSN");
     // Exponential synapses (tau_s = 2 ms) filter the recurrent noise a little: the up state
     // runs ~6% below the white-noise Phi_sc, inside the tolerance.
     close(res[3].rate_e, high.nu_e, "high branch");
