@@ -250,12 +250,14 @@ pub(crate) fn cmd_ssn(c: &SsnCmd) -> Result<(), Failure> {
     }
 }
 
+/// A network file and one input (mu_ext to E, r mu_ext to I), shared by `ssn steady-states`
+/// and `simulate lif-ssn`.
 #[derive(Args, Debug)]
-pub(crate) struct SteadyArgs {
+pub(crate) struct NetworkInput {
     /// TOML file: a LIF network (n, f_e, p_XY, j_XY, [e] and [i] with tau, theta, v_r,
     /// tau_ref, sigma_ext; see golden/ssn/*.toml), whose SSN is fitted and whose Phi_sc is
-    /// solved too, or an SSN (j_ee, j_ei, j_ie, j_ii in mV, tau_e, tau_i in s, [e] and [i]
-    /// with a, b, n).
+    /// solved too, or (steady-states only) an SSN (j_ee, j_ei, j_ie, j_ii in mV, tau_e, tau_i
+    /// in s, [e] and [i] with a, b, n).
     #[arg(long, value_name = "FILE.toml")]
     params: PathBuf,
     /// External input to E (mV/s); r times it goes to I.
@@ -264,6 +266,32 @@ pub(crate) struct SteadyArgs {
     /// Ratio of the external inputs to I and E.
     #[arg(long, value_parser = number)]
     r: f64,
+}
+
+impl NetworkInput {
+    /// Read the file and check the input: (SSN, LIF network if the file is one, mu_ext, r).
+    fn read(&self) -> Result<(Ssn, Option<LifNetwork>, f64, f64), Failure> {
+        let (s, net) = read_network(&self.params)?;
+        if !self.mu_ext.is_finite() {
+            return Err(Failure(
+                format!("invalid mu-ext = {}: valid range is finite", self.mu_ext),
+                2,
+            ));
+        }
+        if !(self.r >= 0.0 && self.r.is_finite()) {
+            return Err(Failure(
+                format!("invalid r = {}: valid range is 0 <= r < inf", self.r),
+                2,
+            ));
+        }
+        Ok((s, net, self.mu_ext, self.r))
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SteadyArgs {
+    #[command(flatten)]
+    input: NetworkInput,
     /// Print one JSON object: {"states": [{"nu_e", "nu_i", "stable"}], "det_j",
     /// "supersaturating", "isn", "balanced_limit": {"exists", "stable", "nu_e", "nu_i"}}.
     #[arg(long)]
@@ -303,20 +331,8 @@ fn first_line(m: &str) -> &str {
 }
 
 fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
-    let (s, net) = read_network(&a.params)?;
-    if !a.mu_ext.is_finite() {
-        return Err(Failure(
-            format!("invalid mu_ext = {}: valid range is finite", a.mu_ext),
-            2,
-        ));
-    }
-    if !(a.r >= 0.0 && a.r.is_finite()) {
-        return Err(Failure(
-            format!("invalid r = {}: valid range is 0 <= r < inf", a.r),
-            2,
-        ));
-    }
-    let an = s.analyse(a.mu_ext, a.r);
+    let (s, net, mu_ext, r) = a.input.read()?;
+    let an = s.analyse(mu_ext, r);
     if !an.complete {
         eprintln!(
             "balnet ssn: warning: states above {:e} Hz were not searched",
@@ -325,7 +341,7 @@ fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
     }
     let b = an.balanced_limit;
     let phi_sc = match &net {
-        Some(n) => Some(n.phi_sc(a.mu_ext, a.r)?),
+        Some(n) => Some(n.phi_sc(mu_ext, r)?),
         None => None,
     };
     let v = json!({
@@ -382,15 +398,8 @@ fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
 
 #[derive(Args, Debug)]
 pub(crate) struct LifSsnArgs {
-    /// TOML file with the LIF network (see golden/ssn/*.toml).
-    #[arg(long, value_name = "FILE.toml")]
-    params: PathBuf,
-    /// External input to E (mV/s); r times it goes to I.
-    #[arg(long = "mu-ext", value_parser = number, allow_hyphen_values = true)]
-    mu_ext: f64,
-    /// Ratio of the external inputs to I and E.
-    #[arg(long, value_parser = number)]
-    r: f64,
+    #[command(flatten)]
+    input: NetworkInput,
     /// Simulated time (s), of which the first --transient is not measured.
     #[arg(long, value_parser = number, default_value = "2")]
     t: f64,
@@ -414,12 +423,12 @@ pub(crate) struct LifSsnArgs {
 }
 
 pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
-    let (_, net) = read_network(&a.params)?;
+    let (_, net, mu_ext, r) = a.input.read()?;
     let Some(mut net) = net else {
         return Err(Failure(
             format!(
                 "{}: a LIF network file is needed (with n, p_XY, j_XY, [e], [i]; see golden/ssn/)",
-                a.params.display()
+                a.input.params.display()
             ),
             2,
         ));
@@ -430,16 +439,10 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
     if !(a.seed >= 0.0 && a.seed.fract() == 0.0 && a.seed < 2f64.powi(64)) {
         return Err(bad("seed", a.seed, "a whole number 0 <= seed < 2^64"));
     }
-    if !(a.r >= 0.0 && a.r.is_finite()) {
-        return Err(bad("r", a.r, "0 <= r < inf"));
-    }
-    if !a.mu_ext.is_finite() {
-        return Err(bad("mu-ext", a.mu_ext, "finite"));
-    }
     if !(a.t > 0.0 && a.t.is_finite() && a.transient >= 0.0 && a.transient < a.t) {
         return Err(bad("transient", a.transient, "0 <= transient < t"));
     }
-    let mut mu = a.mu_ext;
+    let mut mu = mu_ext;
     if let Some(n) = a.n {
         if !(n >= 10.0 && n.fract() == 0.0 && n <= 1e7) {
             return Err(bad("n", n, "a whole number 10 <= n <= 1e7"));
@@ -455,14 +458,14 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
             duration: a.t,
             settle: a.transient,
             mu_e: mu,
-            mu_i: a.r * mu,
+            mu_i: r * mu,
         }],
         a.seed as u64,
         |done, total| bar(done / total),
     )?;
     let x = res[0];
-    let states = ssn.steady_states(mu, a.r);
-    let sc = net.phi_sc(mu, a.r)?;
+    let states = ssn.steady_states(mu, r);
+    let sc = net.phi_sc(mu, r)?;
     let v = json!({
         "rate_e": x.rate_e, "rate_i": x.rate_i, "cv_e": x.cv_e, "cv_i": x.cv_i,
         "balance_e": x.balance_e, "balance_i": x.balance_i,
@@ -473,7 +476,7 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
     emit(a.json, v, || {
         let mut out = format!(
             "N = {}, mu_ext = {mu} mV/s, r = {}\nsimulated: rate_E {:.4} Hz, rate_I {:.4} Hz, CV_E {:.3}, CV_I {:.3}, BF_E {:.3}, BF_I {:.3}\n",
-            net.n, a.r, x.rate_e, x.rate_i, x.cv_e, x.cv_i, x.balance_e, x.balance_i
+            net.n, r, x.rate_e, x.rate_i, x.cv_e, x.cv_i, x.balance_e, x.balance_i
         );
         for s in &states {
             out.push_str(&format!(
