@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use theory::{Params, Transfer};
 
 use crate::connectivity::{Connectivity, Indices};
-use crate::gather::{Padded, row, row_pair, row16, row32};
+use crate::gather::{Padded, prefetch_ahead, row, row_pair, row16, row32};
 
 /// Rows per parallel work item: large enough to amortise scheduling, small enough to balance.
 const CHUNK: usize = 128;
@@ -102,6 +102,7 @@ fn side_sums<const W: usize>(
             let (r, v, k) = ($r, $v, s.k);
             let pairs = out.chunks_exact_mut(2).zip(r.chunks_exact(2 * k));
             for (o, rr) in pairs {
+                prefetch_ahead(rr.as_ptr(), std::mem::size_of_val(rr));
                 let (x, y) = row_pair(v, &rr[..k], &rr[k..]);
                 put(&mut o[0], x);
                 put(&mut o[1], y);
