@@ -71,5 +71,42 @@ fn grid(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, critical, fixed_point, grid);
+/// Phi over 5000 values (one rate-network step's worth at N = 5000) with each build of
+/// theory::normal_cdf, against libm's erfc one value at a time (the alternative; what
+/// `Transfer::phi` uses). Values spread over [-6, 6], where the rate network's inputs lie.
+fn normal_cdf(c: &mut Criterion) {
+    use theory::normal_cdf::{Simd, normal_cdf_density_slice_with, normal_cdf_slice_with};
+    let mut g = c.benchmark_group("normal_cdf_5000");
+    g.throughput(criterion::Throughput::Elements(5000));
+    let z: Vec<f64> = (0..5000)
+        .map(|i| ((i * 7919) % 5000) as f64 / 5000.0 * 12.0 - 6.0)
+        .collect();
+    let (mut p, mut d) = (vec![0.0; 5000], vec![0.0; 5000]);
+    let mut builds = vec![Simd::Baseline];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        builds.push(Simd::Avx2);
+    }
+    if Simd::detect() == Simd::Avx512 {
+        builds.push(Simd::Avx512);
+    }
+    for simd in builds {
+        g.bench_function(format!("phi_{simd:?}"), |b| {
+            b.iter(|| normal_cdf_slice_with(simd, &z, &mut p))
+        });
+        g.bench_function(format!("phi_and_density_{simd:?}"), |b| {
+            b.iter(|| normal_cdf_density_slice_with(simd, &z, &mut p, &mut d))
+        });
+    }
+    g.bench_function("phi_libm_erfc", |b| {
+        b.iter(|| {
+            for (o, &z) in p.iter_mut().zip(&z) {
+                *o = 0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2);
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, critical, fixed_point, grid, normal_cdf);
 criterion_main!(benches);

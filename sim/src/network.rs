@@ -353,17 +353,25 @@ impl RateNetwork {
             .par_chunks_mut(RATE_CHUNK)
             .zip(xi.par_chunks(RATE_CHUNK))
             .map(|(a, x)| Rates::I(a, x));
-        e.chain(i).for_each(|chunk| match chunk {
-            Rates::E(a, b, x, w) => {
-                for (((a, b), &x), &w) in a.iter_mut().zip(b.iter_mut()).zip(x).zip(w) {
-                    let p = t.phi(x);
-                    a[0] = p * w;
-                    b[0] = p;
+        // phi for a whole chunk at once (vectorised, Transfer::phi_slice), then scattered into
+        // the W-wide entries.
+        e.chain(i).for_each(|chunk| {
+            let mut ph = [0.0; RATE_CHUNK];
+            match chunk {
+                Rates::E(a, b, x, w) => {
+                    let ph = &mut ph[..x.len()];
+                    t.phi_slice(x, ph);
+                    for (((a, b), &p), &w) in a.iter_mut().zip(b.iter_mut()).zip(&*ph).zip(w) {
+                        a[0] = p * w;
+                        b[0] = p;
+                    }
                 }
-            }
-            Rates::I(a, x) => {
-                for (a, &x) in a.iter_mut().zip(x) {
-                    a[0] = t.phi(x);
+                Rates::I(a, x) => {
+                    let ph = &mut ph[..x.len()];
+                    t.phi_slice(x, ph);
+                    for (a, &p) in a.iter_mut().zip(&*ph) {
+                        a[0] = p;
+                    }
                 }
             }
         });

@@ -137,28 +137,42 @@ fn fused_step<const W: usize>(net: &RateNetwork, y: &mut [f64], f: &mut Fused<W>
         let (qi, qw) = rest.split_at(n - n_e);
         let ee = &mut f.pre.ee.as_mut_slice()[..n_e];
         let ie = &mut f.pre.ie.as_mut_slice()[..n_e];
-        ee.par_iter_mut()
-            .zip(ie.par_iter_mut())
+        // phi and phi' for a chunk at once (vectorised, Transfer::phi_dphi_slice), then the
+        // W-wide entries: rates and their variations along each tangent vector.
+        const RATE_CHUNK: usize = 512;
+        ee.par_chunks_mut(RATE_CHUNK)
+            .zip(ie.par_chunks_mut(RATE_CHUNK))
             .enumerate()
-            .with_min_len(512)
-            .for_each(|(j, (a, b))| {
-                let (ph, dph) = t.phi_dphi(xe[j]);
-                a[0] = ph * w[j];
-                b[0] = ph;
-                for m in 1..W {
-                    a[m] = dph * w[j] * qe[j][m] + ph * qw[j][m];
-                    b[m] = dph * qe[j][m];
+            .for_each(|(c, (a, b))| {
+                let start = c * RATE_CHUNK;
+                let len = a.len();
+                let (mut ph, mut dph) = ([0.0; RATE_CHUNK], [0.0; RATE_CHUNK]);
+                let (ph, dph) = (&mut ph[..len], &mut dph[..len]);
+                t.phi_dphi_slice(&xe[start..start + len], ph, dph);
+                for (l, (a, b)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+                    let j = start + l;
+                    a[0] = ph[l] * w[j];
+                    b[0] = ph[l];
+                    for m in 1..W {
+                        a[m] = dph[l] * w[j] * qe[j][m] + ph[l] * qw[j][m];
+                        b[m] = dph[l] * qe[j][m];
+                    }
                 }
             });
         f.pre.inh.as_mut_slice()[..n - n_e]
-            .par_iter_mut()
+            .par_chunks_mut(RATE_CHUNK)
             .enumerate()
-            .with_min_len(512)
-            .for_each(|(j, a)| {
-                let (ph, dph) = t.phi_dphi(xi[j]);
-                a[0] = ph;
-                for m in 1..W {
-                    a[m] = dph * qi[j][m];
+            .for_each(|(c, a)| {
+                let start = c * RATE_CHUNK;
+                let len = a.len();
+                let (mut ph, mut dph) = ([0.0; RATE_CHUNK], [0.0; RATE_CHUNK]);
+                let (ph, dph) = (&mut ph[..len], &mut dph[..len]);
+                t.phi_dphi_slice(&xi[start..start + len], ph, dph);
+                for (l, a) in a.iter_mut().enumerate() {
+                    a[0] = ph[l];
+                    for m in 1..W {
+                        a[m] = dph[l] * qi[start + l][m];
+                    }
                 }
             });
     }

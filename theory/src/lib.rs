@@ -19,6 +19,7 @@
 //! ## Modules
 //! * [`params`]: [`Params`], whose `Default` is Table 1, with typed validation.
 //! * [`transfer`]: phi for Eq. 4 (erf) and Eq. 13 (LIF), derivatives and inverses.
+//! * [`normal_cdf`]: the normal CDF and density of Eq. 4, branch-free and vectorised.
 //! * [`quadrature`], [`moments`]: Gaussian averages (Eq. 33).
 //! * [`balanced`]: the N -> infinity balanced limit (Eqs. 6-7).
 //! * [`fixed_point`]: the homogeneous fixed point for any N (Eq. 5).
@@ -54,6 +55,7 @@ pub mod fixed_point;
 pub mod girko;
 pub mod het_fixed_point;
 pub mod moments;
+pub mod normal_cdf;
 pub mod params;
 pub mod quadrature;
 pub mod roots;

@@ -1,22 +1,27 @@
 //! Transfer functions phi: the erf function of Eq. 4 and the LIF rate function of Eq. 13.
 //!
-//! * Erf (Eq. 4): phi(z) = (1 + erf(z / sqrt 2)) / 2, the standard normal CDF. It is evaluated
-//!   as erfc(-z / sqrt 2) / 2, which keeps full relative accuracy in the lower tail
-//!   (phi(-30) = 4.9e-198 to 15 digits) where 1 + erf(...) would cancel to 0. erfc comes from
-//!   `libm` (a port of musl's, accurate to about 1 ulp): statrs 0.19's erfc is accurate to only
-//!   ~1e-10 relative (erfc(1.3859038243496777) = 0.04999999999775 instead of 0.05). The inverse
-//!   starts from statrs's erfc^-1 and is polished by Halley steps on the accurate CDF.
+//! * Erf (Eq. 4): phi(z) = (1 + erf(z / sqrt 2)) / 2, the standard normal CDF. One value at a
+//!   time ([`Transfer::phi`]) it is evaluated as erfc(-z / sqrt 2) / 2, which keeps relative
+//!   accuracy in the lower tail (phi(-30) = 4.9e-198) where 1 + erf(...) would cancel to 0.
+//!   erfc comes from `libm` (a port of musl's, about 1 ulp): statrs 0.19's erfc is accurate to
+//!   only ~1e-10 relative (erfc(1.3859038243496777) = 0.04999999999775 instead of 0.05). The
+//!   rounding of z / sqrt 2 is amplified by z^2 in the tail (up to 1400 ulp near z = -37 against
+//!   mpmath; 3e-14 relative at z = -20), far below any tolerance here. Whole slices
+//!   ([`Transfer::phi_slice`], [`Transfer::phi_dphi_slice`], what the simulations call once per
+//!   step for all neurons) go through [`crate::normal_cdf`] instead: branch-free, vectorised with
+//!   AVX2 / AVX-512, within 3 ulp of mpmath over the whole range, and 2.9x faster than libm per
+//!   value with AVX-512 (2.2 ns against 6.3 ns); one value at a time it is 3x slower than libm,
+//!   hence the two paths. They agree to a few ulp for z > -5. The inverse starts from statrs's
+//!   erfc^-1 and is polished by Halley steps on the CDF.
 //! * LIF (Eq. 13): phi(z) = -1 / (tau_m ln(1 - 1/z)) for z > 1 and 0 for z <= 1: the firing
 //!   rate of a leaky integrate-and-fire neuron (threshold 1, reset 0) under constant drive z.
 //!   ln(1 - 1/z) is evaluated as ln_1p(-1/z) so large z keeps its digits
 //!   (phi(z) -> (z - 1/2) / tau_m). Its derivative tau_m phi^2 / (z (z - 1)) diverges at z -> 1+.
 
+use crate::normal_cdf::{FRAC_1_SQRT_2PI, normal_cdf_density_slice, normal_cdf_slice};
 use libm::erfc;
 use serde::{Deserialize, Serialize};
 use statrs::function::erf::erfc_inv;
-
-/// 1 / sqrt(2 pi).
-const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
 /// The neuronal transfer function phi of Eq. 1.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -73,6 +78,33 @@ impl Transfer {
                     (-1.0 / (tau_m * l), 1.0 / (tau_m * l * l * z * (z - 1.0)))
                 } else {
                     (0.0, 0.0)
+                }
+            }
+        }
+    }
+
+    /// out[i] = phi(z[i]) over the common length; for Erf vectorised through
+    /// [`crate::normal_cdf`] (within 3 ulp of the exact value; [`Transfer::phi`] may differ
+    /// from it by a few ulp, more in the far lower tail, see the module docs).
+    pub fn phi_slice(&self, z: &[f64], out: &mut [f64]) {
+        match self {
+            Transfer::Erf => normal_cdf_slice(z, out),
+            Transfer::Lif { .. } => {
+                for (o, &z) in out.iter_mut().zip(z) {
+                    *o = self.phi(z);
+                }
+            }
+        }
+    }
+
+    /// phi[i], dphi[i] = phi(z[i]), phi'(z[i]) over the common length; for Erf vectorised
+    /// through [`crate::normal_cdf`] (as [`Transfer::phi_slice`]).
+    pub fn phi_dphi_slice(&self, z: &[f64], phi: &mut [f64], dphi: &mut [f64]) {
+        match self {
+            Transfer::Erf => normal_cdf_density_slice(z, phi, dphi),
+            Transfer::Lif { .. } => {
+                for ((p, d), &z) in phi.iter_mut().zip(dphi.iter_mut()).zip(z) {
+                    (*p, *d) = self.phi_dphi(z);
                 }
             }
         }
@@ -164,6 +196,28 @@ impl Transfer {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn slices_agree_with_single_values() {
+        // phi_slice (crate::normal_cdf, <= 3 ulp) against phi (libm erfc, ~1 ulp plus the
+        // rounding of z / sqrt 2 amplified by z^2): relative difference within (8 + z^2) eps.
+        let z: Vec<f64> = (-1200..=900).map(|k| k as f64 * 0.01).collect();
+        let t = Transfer::Erf;
+        let (mut p, mut d, mut q) = (vec![0.0; z.len()], vec![0.0; z.len()], vec![0.0; z.len()]);
+        t.phi_slice(&z, &mut q);
+        t.phi_dphi_slice(&z, &mut p, &mut d);
+        for (i, &z) in z.iter().enumerate() {
+            let tol = (8.0 + z * z) * f64::EPSILON;
+            assert_eq!(p[i].to_bits(), q[i].to_bits());
+            assert_relative_eq!(p[i], t.phi(z), max_relative = tol);
+            assert_relative_eq!(d[i], t.dphi(z), max_relative = tol);
+        }
+        let lif = Transfer::Lif { tau_m: 2.0 };
+        lif.phi_dphi_slice(&z, &mut p, &mut d);
+        for (i, &z) in z.iter().enumerate() {
+            assert_eq!((p[i], d[i]), lif.phi_dphi(z));
+        }
+    }
 
     #[test]
     fn erf_closed_values_and_tails() {
