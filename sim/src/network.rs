@@ -343,7 +343,9 @@ impl RateNetwork {
             E(&'a mut [[f64; W]], &'a mut [[f64; W]], &'a [f64], &'a [f64]),
             I(&'a mut [[f64; W]], &'a [f64]),
         }
-        const RATE_CHUNK: usize = 1024;
+        // 20 chunks at N = 5000, so two threads share the phi evaluations evenly (with 1024,
+        // five chunks split 3 : 2).
+        const RATE_CHUNK: usize = 256;
         let e = pre.ee.as_mut_slice()[..n_e]
             .par_chunks_mut(RATE_CHUNK)
             .zip(pre.ie.as_mut_slice()[..n_e].par_chunks_mut(RATE_CHUNK))
