@@ -82,15 +82,7 @@ fn normal_cdf(c: &mut Criterion) {
         .map(|i| ((i * 7919) % 5000) as f64 / 5000.0 * 12.0 - 6.0)
         .collect();
     let (mut p, mut d) = (vec![0.0; 5000], vec![0.0; 5000]);
-    let mut builds = vec![Simd::Baseline];
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        builds.push(Simd::Avx2);
-    }
-    if Simd::detect() == Simd::Avx512 {
-        builds.push(Simd::Avx512);
-    }
-    for simd in builds {
+    for simd in Simd::available() {
         g.bench_function(format!("phi_{simd:?}"), |b| {
             b.iter(|| normal_cdf_slice_with(simd, &z, &mut p))
         });

@@ -301,18 +301,29 @@ impl Simd {
         Simd::Baseline
     }
 
+    /// Every build this CPU runs, narrowest first.
+    pub fn available() -> Vec<Simd> {
+        [Simd::Baseline, Simd::Avx2, Simd::Avx512]
+            .into_iter()
+            .filter(|s| s.runs_here())
+            .collect()
+    }
+
+    fn runs_here(self) -> bool {
+        match self {
+            Simd::Baseline => true,
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            _ => Simd::detect() == Simd::Avx512,
+        }
+    }
+
     /// `self`, after checking that this CPU runs it.
     ///
     /// # Panics
     /// If it does not.
     fn checked(self) -> Simd {
-        let ok = match self {
-            Simd::Baseline => true,
-            #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
-            _ => Simd::detect() == Simd::Avx512,
-        };
-        assert!(ok, "this CPU cannot run the {self:?} build");
+        assert!(self.runs_here(), "this CPU cannot run the {self:?} build");
         self
     }
 }
@@ -410,17 +421,7 @@ mod tests {
             -f64::INFINITY,
         ]);
         let scalar: Vec<(f64, f64)> = z.iter().map(|&z| normal_cdf_density(z)).collect();
-        let mut builds = vec![Simd::Baseline];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                builds.push(Simd::Avx2);
-            }
-            if Simd::detect() == Simd::Avx512 {
-                builds.push(Simd::Avx512);
-            }
-        }
-        for simd in builds {
+        for simd in Simd::available() {
             let (mut p, mut d, mut q) =
                 (vec![0.0; z.len()], vec![0.0; z.len()], vec![0.0; z.len()]);
             normal_cdf_density_slice_with(simd, &z, &mut p, &mut d);
