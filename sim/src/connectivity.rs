@@ -79,7 +79,9 @@ impl Sizes {
         self.n() * (self.k_e + self.k_i)
     }
 
-    fn check(&self, autapses: Autapses) -> Result<(), SimError> {
+    /// Can a network of these sizes be drawn (in-degrees at most the population, one less
+    /// without autapses)?
+    pub fn check(&self, autapses: Autapses) -> Result<(), SimError> {
         let minus = usize::from(autapses == Autapses::Excluded);
         if self.n_e == 0 || self.n_i == 0 {
             return Err(SimError::Invalid {

@@ -1,7 +1,7 @@
 //! `balnet check --against FILE`: the oracle for other simulators (see `verify::check`).
 
 use clap::Args;
-use verify::check::{CheckError, CheckOptions, check, read, validate};
+use verify::check::{CheckError, CheckOptions, Verdict, cache, check, read, validate};
 
 use crate::{Failure, emit};
 
@@ -10,12 +10,23 @@ pub(crate) struct CheckArgs {
     /// The statistics another simulator measured (JSON, format balnet-check/1: see the README).
     #[arg(long, value_name = "FILE")]
     against: std::path::PathBuf,
-    /// balnet's own realizations where it simulates (>= 2).
+    /// balnet's first batch of realizations (>= 2).
     #[arg(long, default_value_t = 8)]
     realizations: usize,
+    /// Up to this many realizations where the first batch is mixed or a statistic would be
+    /// inconclusive (set it equal to --realizations to switch the extension off).
+    #[arg(long, default_value_t = 32)]
+    max_realizations: usize,
     /// Also report the DMF solution beside the simulation (chaotic rate model; ~5 s).
     #[arg(long)]
     dmf: bool,
+    /// Directory of the prediction cache [default: $BALNET_CACHE, $XDG_CACHE_HOME/balnet or
+    /// ~/.cache/balnet].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<std::path::PathBuf>,
+    /// Neither read nor write the prediction cache.
+    #[arg(long)]
+    no_cache: bool,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -28,6 +39,15 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
     };
     let file = read(&a.against).map_err(conv)?;
     validate(&file).map_err(conv)?;
+    if a.max_realizations < a.realizations {
+        return Err(Failure(
+            format!(
+                "--max-realizations = {}: valid range is >= --realizations ({})",
+                a.max_realizations, a.realizations
+            ),
+            2,
+        ));
+    }
     eprintln!(
         "balnet check: {} statistics of {} ({:?} model); balnet runs its side...",
         file.statistics.len(),
@@ -36,52 +56,100 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
     );
     let opt = CheckOptions {
         realizations: a.realizations,
+        max_realizations: a.max_realizations,
         dmf: a.dmf,
+        cache: if a.no_cache {
+            None
+        } else {
+            a.cache_dir.clone().or_else(cache::default_dir)
+        },
     };
     let report = check(&file, &opt).map_err(conv)?;
+    eprintln!(
+        "balnet check: prediction {} ({} realizations, {:.1} s of simulation)",
+        if report.prediction.cached {
+            "read from the cache"
+        } else {
+            "computed"
+        },
+        report.prediction.realizations,
+        report.prediction.seconds
+    );
     let value = serde_json::to_value(&report).map_err(|e| Failure(e.to_string(), 1))?;
     emit(a.json, value, || {
+        let regimes: Vec<String> = report
+            .regimes
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         let mut s = format!(
-            "balnet check of {} ({:?} model, regime {}; predictor runs: {}, dt {})\n\
-             | statistic | expected | observed | tolerance | verdict | predictor | reason |\n\
-             |---|---|---|---|---|---|---|\n",
+            "balnet check of {} ({:?} model; balnet: {} runs on {} networks, {}; dt {})\n\
+             your regime: {}\n\
+             | statistic | expected | observed | accepted range | verdict | detects | runs for 5 % | compared with | reason |\n\
+             |---|---|---|---|---|---|---|---|---|\n",
             report.simulator.as_deref().unwrap_or("-"),
             report.model,
-            report.regime,
             report.balnet_realizations,
-            report.balnet_dt
+            report.ensemble.networks,
+            regimes.join(", "),
+            report.balnet_dt,
+            report.observer_regime.unwrap_or("not determined"),
         );
         for v in &report.statistics {
             let name = match v.lag {
                 Some(l) => format!("{} (lag {l})", v.name),
                 None => v.name.clone(),
             };
-            let dmf = v.dmf.map_or(String::new(), |d| format!("; DMF {d:.6}"));
+            let mut info = String::new();
+            if let Some(t) = v.theory {
+                info.push_str(&format!("; N=inf theory {t:.6}"));
+            }
+            if let Some(d) = v.dmf {
+                info.push_str(&format!("; DMF {d:.6}"));
+            }
             s.push_str(&format!(
-                "| {name} | {:.6} | {:.6} | {:.2e} | {} | {} | {}{dmf} |\n",
+                "| {name} | {:.6} | {:.6} | [{:.6}, {:.6}] | {} | {:.1} % | {} | {} | {}{info} |\n",
                 v.expected,
                 v.observed,
-                v.tolerance,
-                if v.pass { "pass" } else { "FAIL" },
-                v.predictor,
+                v.lower,
+                v.upper,
+                match v.verdict {
+                    Verdict::Fail => "FAIL",
+                    x => x.name(),
+                },
+                100.0 * v.detectable_error,
+                v.realizations_for_5pct
+                    .map_or("-".to_string(), |k| k.to_string()),
+                v.compared_with,
                 v.reason
             ));
         }
         s.push_str(&format!(
-            "\n{} passed, {} failed\n",
-            report.passed, report.failed
+            "\n{} passed, {} failed, {} inconclusive: {}\n",
+            report.passed,
+            report.failed,
+            report.inconclusive,
+            report.verdict.name()
         ));
         s
     });
-    if report.failed > 0 {
-        return Err(Failure(
+    match report.verdict {
+        Verdict::Pass => Ok(()),
+        Verdict::Fail => Err(Failure(
             format!(
                 "{} of {} statistics disagree with balnet",
                 report.failed,
                 report.statistics.len()
             ),
             1,
-        ));
+        )),
+        Verdict::Inconclusive => Err(Failure(
+            format!(
+                "no statistic fails, but {} of {} cannot tell (inconclusive)",
+                report.inconclusive,
+                report.statistics.len()
+            ),
+            3,
+        )),
     }
-    Ok(())
 }

@@ -316,6 +316,7 @@ fn rate_cached(p: &Params, kind: RateKind) -> Result<Vec<(String, f64)>, String>
                 Extras {
                     correlations: true,
                     lyapunov: false,
+                    ..Extras::default()
                 },
             ),
             RateKind::Lyapunov => (
@@ -325,6 +326,7 @@ fn rate_cached(p: &Params, kind: RateKind) -> Result<Vec<(String, f64)>, String>
                 Extras {
                     correlations: false,
                     lyapunov: true,
+                    ..Extras::default()
                 },
             ),
         };

@@ -62,6 +62,15 @@ pub(crate) fn build_network(m: &Model, na: &NetArgs) -> Result<(RateNetwork, u64
 }
 
 /// As [`build_network`], with other defaults for the parameters the flags do not set.
+/// `rate` (the erf transfer function of Eq. 4) or `lif` (Eq. 13): which model parameters of a
+/// network are for.
+pub(crate) fn model_name(p: &theory::Params) -> &'static str {
+    match p.transfer {
+        theory::Transfer::Erf => "rate",
+        _ => "lif",
+    }
+}
+
 pub(crate) fn build_network_from(
     m: &Model,
     na: &NetArgs,
@@ -88,7 +97,39 @@ pub(crate) fn build_network_from(
             ));
         }
         let loaded = sim::network_file::read_network(dir)?;
-        let p = apply_model(loaded.meta.params, m)?;
+        let stored = loaded.meta.params;
+        // A network exported for the other model (the rate model's erf transfer function and
+        // tau_syn = 1 against the LIF network's, or the reverse) brings its structure only: the
+        // model parameters are this command's defaults, said on stderr.
+        let base = if std::mem::discriminant(&stored.transfer)
+            != std::mem::discriminant(&defaults.transfer)
+        {
+            eprintln!(
+                "note: {} was exported for the {} model (J0 = {}, I0 = {}, tau_syn = {}); its \
+                 structure is used with this model's defaults J0 = {}, I0 = {}, tau_syn = {}, \
+                 tau_D = {} unless flags set them",
+                dir.display(),
+                model_name(&stored),
+                stored.j0,
+                stored.i0,
+                stored.tau_syn,
+                defaults.j0,
+                defaults.i0,
+                defaults.tau_syn,
+                defaults.tau_d
+            );
+            theory::Params {
+                transfer: defaults.transfer,
+                tau_syn: defaults.tau_syn,
+                j0: defaults.j0,
+                i0: defaults.i0,
+                tau_d: defaults.tau_d,
+                ..stored
+            }
+        } else {
+            stored
+        };
+        let p = apply_model(base, m)?;
         let net = loaded.rate_network_with(p)?;
         let seed = m.seed.map_or(loaded.meta.seed, |s| s as u64);
         return Ok((net, seed));
@@ -553,18 +594,21 @@ pub(crate) fn cmd_export(a: &ExportArgs) -> Result<(), Failure> {
         "n_e": s.n_e, "n_i": s.n_i, "k_e": s.k_e, "k_i": s.k_i,
         "synapses": s.synapses(),
         "seed": seed,
+        "model": model_name(&net.params),
         "weights": {"ee": meta.ee.weight, "ei": meta.ei.weight, "ie": meta.ie.weight, "ii": meta.ii.weight},
     });
     emit(a.common.json, v, || {
         format!(
             "wrote {} (N_E = {}, N_I = {}, K_E = {}, K_I = {}, {} synapses, seed {seed})\n\
-             \x20 weights: J^EE = {:e}  J^EI = {:e}  J^IE = {:e}  J^II = {:e}\n",
+             \x20 weights for the {} model (J0 = {}): J^EE = {:e}  J^EI = {:e}  J^IE = {:e}  J^II = {:e}\n",
             a.out.display(),
             s.n_e,
             s.n_i,
             s.k_e,
             s.k_i,
             s.synapses(),
+            model_name(&net.params),
+            net.params.j0,
             meta.ee.weight,
             meta.ei.weight,
             meta.ie.weight,

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use sim::SimError;
 use sim::connectivity::{Autapses, Connectivity, Sizes};
 use sim::network::RateNetwork;
@@ -28,10 +29,94 @@ pub struct Window {
     pub method: sim::integrate::Method,
 }
 
+/// The dynamical regime of one realization at the end of its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunRegime {
+    /// At rest, every neuron of a population in the same state.
+    HomogeneousFixedPoint,
+    /// At rest, neurons differ (or still converging: Lambda_1 < 0).
+    HeterogeneousFixedPoint,
+    /// Not at rest, Lambda_1 ~ 0 (periodic or quasi-periodic).
+    Periodic,
+    /// Lambda_1 > 0.
+    Chaotic,
+    /// Not at rest, not classified further (no Lyapunov exponent: the LIF network).
+    TimeDependent,
+}
+
+impl RunRegime {
+    /// The regime from the run's own detector (`sim::run::Regime`) and, for a run not at
+    /// rest, its largest Lyapunov exponent with `zero_tol` for "zero".
+    pub fn classify(run: sim::run::Regime, lyapunov_1: Option<f64>, zero_tol: f64) -> Self {
+        use sim::run::Regime as R;
+        match (run, lyapunov_1) {
+            (R::HomogeneousFixedPoint, _) => RunRegime::HomogeneousFixedPoint,
+            (R::HeterogeneousFixedPoint, _) => RunRegime::HeterogeneousFixedPoint,
+            (R::TimeDependent, Some(l)) if l > zero_tol => RunRegime::Chaotic,
+            (R::TimeDependent, Some(l)) if l < -zero_tol => RunRegime::HeterogeneousFixedPoint,
+            (R::TimeDependent, Some(_)) => RunRegime::Periodic,
+            (R::TimeDependent, None) => RunRegime::TimeDependent,
+        }
+    }
+
+    /// Homogeneous and heterogeneous fixed points form one group: another simulator's
+    /// population statistics cannot tell them apart.
+    pub fn is_fixed_point(self) -> bool {
+        matches!(
+            self,
+            RunRegime::HomogeneousFixedPoint | RunRegime::HeterogeneousFixedPoint
+        )
+    }
+
+    /// The group another simulator can be matched with: fixed point (0), periodic (1),
+    /// chaotic (2), unclassified (3).
+    pub fn group(self) -> u8 {
+        match self {
+            RunRegime::HomogeneousFixedPoint | RunRegime::HeterogeneousFixedPoint => 0,
+            RunRegime::Periodic => 1,
+            RunRegime::Chaotic => 2,
+            RunRegime::TimeDependent => 3,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RunRegime::HomogeneousFixedPoint => "homogeneous_fixed_point",
+            RunRegime::HeterogeneousFixedPoint => "heterogeneous_fixed_point",
+            RunRegime::Periodic => "periodic",
+            RunRegime::Chaotic => "chaotic",
+            RunRegime::TimeDependent => "time_dependent",
+        }
+    }
+}
+
+/// |Lambda_1| below this counts as zero when classifying a run (as `balnet lyapunov`).
+pub const ZERO_TOL: f64 = 5e-3;
+
+/// Which random networks the realizations draw: the ensemble a check file states.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ensemble {
+    pub autapses: Autapses,
+    /// The sparse variant of S3 Appendix: (K_E, K_I) fixed instead of c_E N, c_I N.
+    pub in_degrees: Option<(usize, usize)>,
+}
+
+impl Ensemble {
+    /// Population sizes and in-degrees of this ensemble at the parameters `p`.
+    pub fn sizes(&self, p: &Params) -> Result<Sizes, SimError> {
+        match self.in_degrees {
+            Some((k_e, k_i)) => Sizes::sparse(p, k_e, k_i),
+            None => Sizes::massive(p),
+        }
+    }
+}
+
 /// What one realization returns: scalars plus the population-averaged input autocovariance.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Realization {
     pub stats: Stats,
+    pub regime: RunRegime,
     /// Autocovariance of mu^E and mu^I at lags k * `lag_dt`.
     pub acf_e: Vec<f64>,
     pub acf_i: Vec<f64>,
@@ -45,22 +130,35 @@ pub struct Extras {
     pub correlations: bool,
     /// The largest Lyapunov exponent over the same window (a second run with the tangent).
     pub lyapunov: bool,
+    /// Compute Lambda_1 also for every run that does not end at rest, to tell periodic from
+    /// chaotic realizations ([`RunRegime`]).
+    pub classify: bool,
 }
 
 fn e(x: SimError) -> String {
     x.to_string()
 }
 
-/// The network of realization `seed`: `given` if set, else generated from `seed`.
+/// The network of realization `seed`: `given` if set, else generated from `seed` (Table 1's
+/// ensemble: fixed in-degrees c_E N, c_I N, autapses allowed).
 pub fn network_for(
     p: &Params,
     seed: u64,
     given: Option<&Connectivity>,
 ) -> Result<RateNetwork, String> {
+    network_in(p, seed, given, &Ensemble::default())
+}
+
+/// As [`network_for`], drawn from the ensemble `ens`.
+pub fn network_in(
+    p: &Params,
+    seed: u64,
+    given: Option<&Connectivity>,
+    ens: &Ensemble,
+) -> Result<RateNetwork, String> {
     let conn = match given {
         Some(c) => c.clone(),
-        None => Connectivity::generate(Sizes::massive(p).map_err(e)?, seed, Autapses::Allowed)
-            .map_err(e)?,
+        None => Connectivity::generate(ens.sizes(p).map_err(e)?, seed, ens.autapses).map_err(e)?,
     };
     Ok(RateNetwork::new(conn, *p))
 }
@@ -76,9 +174,21 @@ pub fn rate_realizations(
     w: &Window,
     extras: Extras,
 ) -> Result<Vec<Realization>, String> {
+    rate_realizations_in(p, seeds, given, &Ensemble::default(), w, extras)
+}
+
+/// As [`rate_realizations`], with networks drawn from `ens`.
+pub fn rate_realizations_in(
+    p: &Params,
+    seeds: &[u64],
+    given: Option<&Connectivity>,
+    ens: &Ensemble,
+    w: &Window,
+    extras: Extras,
+) -> Result<Vec<Realization>, String> {
     seeds
         .par_iter()
-        .map(|&seed| rate_one(p, seed, given, w, extras))
+        .map(|&seed| rate_one(p, seed, given, ens, w, extras))
         .collect()
 }
 
@@ -86,10 +196,11 @@ fn rate_one(
     p: &Params,
     seed: u64,
     given: Option<&Connectivity>,
+    ens: &Ensemble,
     w: &Window,
     extras: Extras,
 ) -> Result<Realization, String> {
-    let net = network_for(p, seed, given)?;
+    let net = network_in(p, seed, given, ens)?;
     let every = ((0.1 / w.dt).round() as usize).max(1);
     let spec = RunSpec {
         dt: w.dt,
@@ -155,20 +266,23 @@ fn rate_one(
             stats.insert(k.into(), nan(v));
         }
     }
-    if extras.lyapunov {
+    let mut lyapunov_1 = None;
+    if extras.lyapunov || (extras.classify && s.regime == sim::run::Regime::TimeDependent) {
         let spec = sim::tangent::LyapunovSpec {
             k: 1,
             dt: w.dt,
             t: w.t,
             transient: w.transient,
             t_ort: 1.0,
-            zero_tol: 5e-3,
+            zero_tol: ZERO_TOL,
         };
         let l = sim::tangent::lyapunov(&net, initial_state(&net, seed), &spec, seed, &mut |_| {})
             .map_err(e)?;
         stats.insert("lyapunov_1".into(), l.exponents[0]);
+        lyapunov_1 = Some(l.exponents[0]);
     }
     Ok(Realization {
+        regime: RunRegime::classify(s.regime, lyapunov_1, ZERO_TOL),
         stats,
         acf_e: s.acf_e,
         acf_i: s.acf_i,
@@ -187,13 +301,46 @@ pub fn lif_realizations(
     w: &Window,
     cv_windows: &[f64],
 ) -> Result<Vec<Realization>, String> {
-    use sim::lif::{LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
+    lif_realizations_in(
+        p,
+        seeds,
+        given,
+        &Ensemble::default(),
+        &LifScheme::default(),
+        w,
+        cv_windows,
+    )
+}
+
+/// How the LIF network is integrated (`sim::lif::LifSpec`'s integrator and refractory
+/// period); the default is the paper's Euler scheme without refractoriness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LifScheme {
+    pub exact: bool,
+    pub tau_ref: f64,
+}
+
+/// As [`lif_realizations`], with networks drawn from `ens` and integrated as `scheme` says.
+pub fn lif_realizations_in(
+    p: &Params,
+    seeds: &[u64],
+    given: Option<&Connectivity>,
+    ens: &Ensemble,
+    scheme: &LifScheme,
+    w: &Window,
+    cv_windows: &[f64],
+) -> Result<Vec<Realization>, String> {
+    use sim::lif::{LifIntegrator, LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
     seeds
         .par_iter()
         .map(|&seed| {
-            let net = LifNetwork::new(network_for(p, seed, given)?.conn, *p).map_err(e)?;
+            let net = LifNetwork::new(network_in(p, seed, given, ens)?.conn, *p).map_err(e)?;
             let mut spec = LifSpec::paper(w.t, w.transient);
             spec.dt = w.dt;
+            spec.tau_ref = scheme.tau_ref;
+            if scheme.exact {
+                spec.integrator = LifIntegrator::Exact;
+            }
             spec.observe.raster = !cv_windows.is_empty();
             spec.observe.acf_neurons = 200;
             spec.observe.acf_max_lag = 150.0;
@@ -237,6 +384,8 @@ pub fn lif_realizations(
             }
             Ok(Realization {
                 stats,
+                // spiking neurons are never at rest; tonic firing is told by the CV
+                regime: RunRegime::TimeDependent,
                 acf_e: s.acf_e,
                 acf_i: s.acf_i,
                 lag_dt: s.lag_dt,

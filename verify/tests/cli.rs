@@ -662,50 +662,143 @@ known_failure = "documented"
 }
 
 #[test]
-fn check_uses_theory_at_a_fixed_point_and_rejects_bad_files() {
+fn check_predicts_from_finite_networks_caches_and_rejects_bad_files() {
     let dir = std::env::temp_dir().join(format!("balnet-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    // The exact fixed point at N = 2000, J0 = 0.1 (Eq. 5): values a correct simulator reports.
+    let cache = dir.join("cache");
+    let cache = cache.to_str().unwrap();
+    // A correct simulator's values at N = 2000, J0 = 0.1: the exact fixed point (Eq. 5) and
+    // the largest Lyapunov exponent of a network balnet does not use for its prediction
+    // (seed 100), over the same window.
     let (_, fp, _) = balnet(&["fixed-point", "--n", "2000", "--j0", "0.1", "--json"]);
     let fp: serde_json::Value = serde_json::from_str(fp.trim()).unwrap();
-    let doc = |phi_e: f64| {
-        serde_json::json!({
+    let (_, ly, _) = balnet(&[
+        "lyapunov",
+        "--n",
+        "2000",
+        "--j0",
+        "0.1",
+        "--seed",
+        "100",
+        "--t",
+        "100",
+        "--transient",
+        "200",
+        "--json",
+    ]);
+    let ly: serde_json::Value = serde_json::from_str(ly.trim()).unwrap();
+    let doc = |phi_e: f64, extra: serde_json::Value| {
+        let mut d = serde_json::json!({
             "format": "balnet-check/1", "simulator": "test", "model": "rate",
             "params": {"n": 2000, "j0": 0.1, "i0": 0},
             "window": {"t": 100, "transient": 200, "dt": 0.05},
             "realizations": 1,
             "statistics": {"phi_e": phi_e, "w": {"value": fp["w"], "stderr": 1e-7},
-                           "delta0_e": 0.0, "lyapunov_1": -0.3407}
-        })
-        .to_string()
+                           "delta0_e": 0.0, "lyapunov_1": ly["exponents"][0]}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            d["statistics"][k] = v.clone();
+        }
+        d.to_string()
     };
+    let phi_e = fp["phi_e"].as_f64().unwrap();
     let good = dir.join("good.json");
-    std::fs::write(&good, doc(fp["phi_e"].as_f64().unwrap())).unwrap();
-    let (code, out, err) = balnet(&["check", "--against", good.to_str().unwrap(), "--json"]);
+    std::fs::write(&good, doc(phi_e, serde_json::json!({}))).unwrap();
+    let args = |f: &std::path::Path| {
+        vec![
+            "check".to_string(),
+            "--against".into(),
+            f.to_str().unwrap().into(),
+            "--json".into(),
+            "--cache-dir".into(),
+            cache.into(),
+        ]
+    };
+    let run = |f: &std::path::Path| {
+        let a = args(f);
+        balnet(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (code, out, err) = run(&good);
     assert_eq!(code, 0, "{out} {err}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["regime"], "fixed_point");
-    assert_eq!(v["passed"], 4);
+    assert_eq!(
+        (v["passed"].clone(), v["verdict"].clone()),
+        (4.into(), "pass".into())
+    );
+    assert_eq!(v["prediction"]["cached"], false);
+    for k in [
+        "format",
+        "model",
+        "simulator",
+        "regime",
+        "regimes",
+        "observer_regime",
+        "balnet_realizations",
+        "balnet_dt",
+        "ensemble",
+        "prediction",
+        "statistics",
+        "verdict",
+        "passed",
+        "failed",
+        "inconclusive",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
     for s in v["statistics"].as_array().unwrap() {
         for k in [
             "name",
             "expected",
             "observed",
             "tolerance",
+            "lower",
+            "upper",
             "pass",
+            "verdict",
             "predictor",
+            "detectable_error",
+            "realizations_for_5pct",
+            "compared_with",
+            "balnet_runs",
             "reason",
         ] {
             assert!(s.get(k).is_some(), "missing {k}");
         }
     }
-    // phi_E off by 1e-3 (10 times the allowance): fails, exit 1.
+    // Lambda_1 is predicted by the finite networks; the limit's value is information
+    let l = &v["statistics"].as_array().unwrap()[1];
+    assert_eq!(l["name"], "lyapunov_1");
+    assert!(l["theory"].is_number());
+    // the second check of the same set-up reads the prediction from the cache
+    let (code, out, _) = run(&good);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["prediction"]["cached"], true);
+    // phi_E off by 1e-3 (ten times the allowance): fails, exit 1.
     let wrong = dir.join("wrong.json");
-    std::fs::write(&wrong, doc(fp["phi_e"].as_f64().unwrap() + 1e-3)).unwrap();
-    let (code, out, _) = balnet(&["check", "--against", wrong.to_str().unwrap(), "--json"]);
+    std::fs::write(&wrong, doc(phi_e + 1e-3, serde_json::json!({}))).unwrap();
+    let (code, out, _) = run(&wrong);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(v["failed"], 1);
+    assert_eq!(
+        (v["failed"].clone(), v["verdict"].clone()),
+        (1.into(), "fail".into())
+    );
+    // tau_dec at a fixed point: balnet's runs do not define it, so it cannot tell: exit 3
+    let undefined = dir.join("undefined.json");
+    std::fs::write(
+        &undefined,
+        doc(phi_e, serde_json::json!({"tau_dec_e": 5.0})),
+    )
+    .unwrap();
+    let (code, out, err) = run(&undefined);
+    assert_eq!(code, 3, "{out} {err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["inconclusive"].clone(), v["verdict"].clone()),
+        (1.into(), "inconclusive".into())
+    );
     // Bad files: one line, exit 2, naming what is wrong.
     for (text, needle) in [
         ("{", "bad.json"),
@@ -725,14 +818,52 @@ fn check_uses_theory_at_a_fixed_point_and_rejects_bad_files() {
             r#"{"format": "balnet-check/1", "model": "rate", "params": {"j0": -1}, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
             "j0",
         ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "k_e": 100, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
+            "k_e",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "params": {"n": 100}, "k_e": 81, "k_i": 5, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
+            "k_e",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "params": {"transfer": "relu"}, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
+            "params.transfer",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "params": {"tau_ref": 0.1}, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
+            "tau_ref",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "lif", "window": {"t": 1, "transient": 0, "dt": 0.001, "method": "rk4"}, "statistics": {}}"#,
+            "window.method",
+        ),
     ] {
         let bad = dir.join("bad.json");
         std::fs::write(&bad, text).unwrap();
-        let (code, _, err) = balnet(&["check", "--against", bad.to_str().unwrap()]);
+        let (code, _, err) = balnet(&["check", "--against", bad.to_str().unwrap(), "--no-cache"]);
         assert_eq!(code, 2, "{text}: {err}");
-        assert_eq!(err.trim().lines().count(), 2 - 1, "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains(needle), "{needle} not in {err}");
     }
+    // the plain LIF forms are accepted (validated without running: --max-realizations below
+    // --realizations is refused after the file is read)
+    let lif = dir.join("lif.json");
+    std::fs::write(
+        &lif,
+        r#"{"format": "balnet-check/1", "model": "lif", "params": {"transfer": "lif", "tau_ref": 0.002}, "window": {"t": 1, "transient": 0, "dt": 0.001, "method": "exact"}, "statistics": {"rate_e": 0.1}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = balnet(&[
+        "check",
+        "--against",
+        lif.to_str().unwrap(),
+        "--max-realizations",
+        "1",
+        "--no-cache",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--max-realizations"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -965,4 +1096,34 @@ fn ssn_commands_have_exact_keys_and_reject_bad_input() {
             "{err}"
         );
     }
+}
+
+/// A network exported with the rate model's parameters, simulated as the LIF network: its
+/// structure is used with the LIF defaults (J0 = 0.4, I0 = 1.2, tau_syn = 10), said on stderr,
+/// and the network fires (issue 18: it used to take the rate model's J0, I0 and tau_syn and
+/// give 0 spikes with exit 0).
+#[test]
+fn lif_on_a_rate_export_uses_the_lif_defaults_and_says_so() {
+    let dir = std::env::temp_dir().join(format!("balnet-lifnet-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let (code, out, _) = balnet(&["export-network", "--n", "1000", "--out", d, "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["model"], "rate");
+    let (code, out, err) = balnet(&[
+        "simulate",
+        "lif",
+        "--network",
+        d,
+        "--t",
+        "20",
+        "--transient",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("exported for the rate model"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(v["spikes"].as_u64().unwrap() > 1000, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

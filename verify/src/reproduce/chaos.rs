@@ -380,6 +380,7 @@ fn correlations(s: &Size) -> Result<&'static Vec<(f64, Vec<Realization>)>, Strin
                 let extras = Extras {
                     correlations: true,
                     lyapunov: false,
+                    ..Extras::default()
                 };
                 Ok((
                     n,
