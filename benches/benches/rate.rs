@@ -7,19 +7,25 @@ use sim::integrate::{Integrator, Method};
 use sim::network::RateNetwork;
 use theory::Params;
 
+/// The yardstick network at N (J0 = 1.5, seed 1) and its sizes.
+fn network(n: f64) -> (RateNetwork, Sizes) {
+    let p = Params {
+        n,
+        j0: 1.5,
+        ..Params::default()
+    };
+    let sizes = Sizes::massive(&p).unwrap();
+    let net = RateNetwork::new(
+        Connectivity::generate(sizes, 1, Autapses::Allowed).unwrap(),
+        p,
+    );
+    (net, sizes)
+}
+
 fn euler_step(c: &mut Criterion) {
     let mut g = c.benchmark_group("rate_euler_step");
     for n in [5000.0, 20000.0] {
-        let p = Params {
-            n,
-            j0: 1.5,
-            ..Params::default()
-        };
-        let sizes = Sizes::massive(&p).unwrap();
-        let net = RateNetwork::new(
-            Connectivity::generate(sizes, 1, Autapses::Allowed).unwrap(),
-            p,
-        );
+        let (net, sizes) = network(n);
         g.throughput(Throughput::Elements(sizes.synapses() as u64));
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -98,5 +104,47 @@ fn lyapunov_cost(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, euler_step, lyapunov_cost);
+fn ensemble(c: &mut Criterion) {
+    // Four realizations on one network (different initial states), one Euler step each:
+    // advanced together (one pass over the indices, W = 4) against one after the other, 1
+    // thread. Throughput: synaptic updates of all four, so the ratio of the two is the gain
+    // per realization.
+    let mut g = c.benchmark_group("ensemble_4_realizations");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    for n in [5000.0, 20000.0] {
+        let (net, sizes) = network(n);
+        g.throughput(Throughput::Elements(4 * sizes.synapses() as u64));
+        let ys: Vec<Vec<f64>> = (1..=4).map(|s| sim::run::initial_state(&net, s)).collect();
+        let mut alone: Vec<Vec<f64>> = ys.clone();
+        let mut integ = Integrator::new(&net, Method::Euler);
+        g.bench_function(BenchmarkId::new("one_after_the_other", n), |b| {
+            pool.install(|| {
+                b.iter(|| {
+                    for y in alone.iter_mut() {
+                        integ.step(&net, y, 0.05, |_, _, _| {})
+                    }
+                })
+            })
+        });
+        let mut ens = sim::ensemble::EnsembleStep::<4>::new(&net);
+        let mut together = ys.clone();
+        g.bench_function(BenchmarkId::new("together", n), |b| {
+            pool.install(|| {
+                b.iter(|| {
+                    let refs: Vec<&[f64]> = together.iter().map(Vec::as_slice).collect();
+                    ens.euler(&net, &refs, 0.05);
+                    for (y, next) in together.iter_mut().zip(&ens.next) {
+                        y.copy_from_slice(next);
+                    }
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, euler_step, lyapunov_cost, ensemble);
 criterion_main!(benches);

@@ -2,7 +2,8 @@
 //!
 //! Reference simulations of the rate network (Eq. 1): seeded fixed in-degree connectivity
 //! ([`connectivity`]), the vector field and its hot loop ([`network`], [`gather`]),
-//! integrators ([`integrate`]), observers, regime detection and checkpoints ([`run`]), the
+//! integrators ([`integrate`]), observers, regime detection and checkpoints ([`run`]),
+//! realizations on one network advanced together, W states per pass ([`ensemble`]), the
 //! correlation coefficients of Eqs. 57-61 in O(N T) ([`correlations`]), the Jacobian DF_het
 //! and its spectrum ([`jacobian`], [`spectrum`]), tangent dynamics and Lyapunov exponents
 //! ([`tangent`]), the LIF spiking network of Eqs. 62-64 ([`lif`]), and files: networks as Matrix Market blocks plus JSON for other simulators
@@ -11,6 +12,7 @@
 
 pub mod connectivity;
 pub mod correlations;
+pub mod ensemble;
 pub mod error;
 pub mod files;
 pub mod gather;

@@ -170,6 +170,52 @@ pub struct Run {
     pub acc: Accumulators,
 }
 
+/// What advances a run's state by one step: an [`Integrator`], or a step computed elsewhere
+/// ([`Precomputed`], e.g. by [`crate::ensemble`]).
+pub trait Stepper {
+    /// Advance y by dt; `observe(work, y, dydt)` sees the field at the start of the step.
+    fn step(
+        &mut self,
+        net: &RateNetwork,
+        y: &mut Vec<f64>,
+        dt: f64,
+        observe: impl FnMut(&Work, &[f64], &[f64]),
+    );
+}
+
+impl Stepper for Integrator {
+    fn step(
+        &mut self,
+        net: &RateNetwork,
+        y: &mut Vec<f64>,
+        dt: f64,
+        observe: impl FnMut(&Work, &[f64], &[f64]),
+    ) {
+        Integrator::step(self, net, y, dt, observe)
+    }
+}
+
+/// A step already computed for this state: the rates and inputs at y (`work`), F(y) and the
+/// next state.
+pub struct Precomputed<'a> {
+    pub work: &'a Work,
+    pub dy: &'a [f64],
+    pub next: &'a [f64],
+}
+
+impl Stepper for Precomputed<'_> {
+    fn step(
+        &mut self,
+        _net: &RateNetwork,
+        y: &mut Vec<f64>,
+        _dt: f64,
+        mut observe: impl FnMut(&Work, &[f64], &[f64]),
+    ) {
+        observe(self.work, y, self.dy);
+        y.copy_from_slice(self.next);
+    }
+}
+
 /// A run saved to disk with what identifies its network (JSON; doubles round-trip exactly).
 #[derive(Serialize, Deserialize)]
 pub struct Checkpoint {
@@ -340,7 +386,7 @@ impl Run {
     pub fn advance(
         &mut self,
         net: &RateNetwork,
-        integ: &mut Integrator,
+        integ: &mut impl Stepper,
         until: u64,
         mut progress: impl FnMut(u64),
     ) -> Result<(), SimError> {

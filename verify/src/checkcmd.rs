@@ -83,14 +83,18 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
         let mut s = format!(
-            "balnet check of {} ({:?} model; balnet: {} runs on {} networks, {}; dt {})\n\
+            "balnet check of {} ({:?} model; balnet: {} runs on {}, {}; dt {})\n\
              your regime: {}\n\
              | statistic | expected | observed | accepted range | verdict | detects | runs for 5 % | compared with | reason |\n\
              |---|---|---|---|---|---|---|---|---|\n",
             report.simulator.as_deref().unwrap_or("-"),
             report.model,
             report.balnet_realizations,
-            report.ensemble.networks,
+            if report.ensemble.networks == "shared" {
+                "the given network"
+            } else {
+                "as many generated networks"
+            },
             regimes.join(", "),
             report.balnet_dt,
             report.observer_regime.unwrap_or("not determined"),

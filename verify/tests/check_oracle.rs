@@ -172,6 +172,7 @@ fn evaluation() {
     let clock = std::time::Instant::now();
     let mut correct: Vec<Outcome> = Vec::new();
     let mut bugs: Vec<(usize, f64, Bug, Verdict, String)> = Vec::new();
+    let mut per_stat: Vec<(usize, String, Verdict)> = Vec::new();
     let mut log = String::new();
     let mut seed = 1000u64;
     for n in [1000, 2000, 5000] {
@@ -206,12 +207,15 @@ fn evaluation() {
                     for (single, f) in &files {
                         let rep = check(f, &opt).unwrap();
                         if rep.verdict != Verdict::Pass {
-                            writeln!(
-                                log,
+                            let l = format!(
                                 "- N={n} J0={j0} I0={i0} autapses={autapses}: {}",
                                 line(&rep)
-                            )
-                            .unwrap();
+                            );
+                            eprintln!("{l}");
+                            writeln!(log, "{l}").unwrap();
+                        }
+                        for v in &rep.statistics {
+                            per_stat.push((n, v.name.clone(), v.verdict));
                         }
                         correct.push(Outcome {
                             n,
@@ -285,6 +289,36 @@ fn evaluation() {
     for (n, j0, b, v, f) in &bugs {
         writeln!(md, "| {b:?} | {n} | {j0} | {} | {f} |", v.name()).unwrap();
     }
+    md.push_str(
+        "\nPer statistic over the correct files (pass / inconclusive / fail):\n\n| statistic | N = 1000 | N = 2000 | N = 5000 |\n|---|---|---|---|\n",
+    );
+    let mut names: Vec<String> = per_stat.iter().map(|x| x.1.clone()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let cell = |n: usize| {
+            let c = |v| {
+                per_stat
+                    .iter()
+                    .filter(|x| x.0 == n && x.1 == name && x.2 == v)
+                    .count()
+            };
+            format!(
+                "{} / {} / {}",
+                c(Verdict::Pass),
+                c(Verdict::Inconclusive),
+                c(Verdict::Fail)
+            )
+        };
+        writeln!(
+            md,
+            "| {name} | {} | {} | {} |",
+            cell(1000),
+            cell(2000),
+            cell(5000)
+        )
+        .unwrap();
+    }
     md.push_str("\nCorrect files that did not pass:\n\n");
     md.push_str(&log);
     writeln!(md, "\nTotal time {:.0} s.", clock.elapsed().as_secs_f64()).unwrap();
@@ -298,6 +332,95 @@ fn evaluation() {
     for (n, j0, b, v, _) in &bugs {
         if b.gross() {
             assert_eq!(*v, Verdict::Fail, "{b:?} at N = {n}, J0 = {j0} not caught");
+        }
+    }
+}
+
+/// One set-up of the evaluation, printed in full (for looking into a verdict):
+/// `BALNET_SETUP="n j0 i0 autapses seed" cargo test --release --test check_oracle one_setup -- --ignored`.
+#[test]
+#[ignore]
+fn one_setup() {
+    let v: Vec<String> = std::env::var("BALNET_SETUP")
+        .unwrap_or("2000 1.5 0 false 1300".into())
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let s = setup(
+        v[0].parse().unwrap(),
+        v[1].parse().unwrap(),
+        v[2].parse().unwrap(),
+        v[3] == "true",
+    );
+    let seed: u64 = v[4].parse().unwrap();
+    let runs: Vec<_> = (0..3u64)
+        .into_par_iter()
+        .map(|k| reference::run(&s, seed + k, Bug::None))
+        .collect();
+    let mut files: Vec<_> = runs
+        .iter()
+        .map(|r| reference::file(&s, std::slice::from_ref(r), Bug::None))
+        .collect();
+    files.push(reference::file(&s, &runs, Bug::None));
+    for f in &files {
+        let rep = check(f, &options()).unwrap();
+        eprintln!("{}", line(&rep));
+        for st in rep.statistics.iter().filter(|v| v.verdict != Verdict::Pass) {
+            eprintln!("   {}: {}", st.name, st.reason);
+        }
+    }
+}
+
+/// The shared-network mode: both sides on one exported network (N = 2000, J0 = 1.5, I0 = 1),
+/// balnet's realizations differing in the initial state only. The spread is then that of one
+/// network's attractor, not of the ensemble: correct files pass, and the subtle bugs, which
+/// hide in the network-to-network spread (README table), are detectable here. Prints each
+/// verdict; asserts only that correct files do not fail (~20 s).
+#[test]
+fn subtle_bugs_on_a_shared_network() {
+    use sim::connectivity::{Autapses, Connectivity, Sizes};
+    let s = setup(2000, 1.5, 1.0, true);
+    let p = theory::Params {
+        n: 2000.0,
+        j0: 1.5,
+        i0: 1.0,
+        ..theory::Params::default()
+    };
+    let conn = Connectivity::generate(Sizes::massive(&p).unwrap(), 77, Autapses::Allowed).unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shared-net-2000");
+    sim::network_file::write_network(&dir, &sim::network::RateNetwork::new(conn.clone(), p))
+        .unwrap();
+    let rows = |ix: &sim::connectivity::Indices, k: usize| -> Vec<Vec<u32>> {
+        ix.to_u32().chunks(k).map(<[u32]>::to_vec).collect()
+    };
+    let z = conn.sizes;
+    let lists = || {
+        [
+            rows(&conn.ee, z.k_e),
+            rows(&conn.ei, z.k_i),
+            rows(&conn.ie, z.k_e),
+            rows(&conn.ii, z.k_i),
+        ]
+    };
+    let jobs = [
+        (Bug::None, 501u64),
+        (Bug::None, 502),
+        (Bug::Tanh, 503),
+        (Bug::Coupling10, 504),
+        (Bug::DepressionByInhibitoryRate, 505),
+    ];
+    let runs: Vec<_> = jobs
+        .par_iter()
+        .map(|&(b, seed)| (b, reference::run_on(&s, lists(), seed, b)))
+        .collect();
+    for (b, r) in &runs {
+        let mut f = reference::file(&s, std::slice::from_ref(r), *b);
+        f.network = Some(dir.clone());
+        let rep = check(&f, &options()).unwrap();
+        eprintln!("shared network, {b:?}: {}", line(&rep));
+        assert_eq!(rep.ensemble.networks, "shared");
+        if *b == Bug::None {
+            assert_ne!(rep.verdict, Verdict::Fail, "{}", line(&rep));
         }
     }
 }

@@ -32,6 +32,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+pub use crate::protocol::mean_sd;
+
 /// Half-width of the region relative to |expected| above which a statistic is inconclusive:
 /// a test that cannot detect an error as large as the value itself tells nothing.
 pub const CONCLUSIVE: f64 = 1.0;
@@ -148,21 +150,6 @@ pub fn quantile(alpha: f64, dof: Option<usize>) -> f64 {
             .expect("standard normal")
             .inverse_cdf(p),
     }
-}
-
-/// Mean and sample standard deviation (0 for one value); None for none.
-pub fn mean_sd(v: &[f64]) -> Option<(f64, f64)> {
-    if v.is_empty() {
-        return None;
-    }
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    Some((m, var.sqrt()))
 }
 
 /// The alpha/2 and 1 - alpha/2 quantiles of the mean of `n` draws with replacement from `x`

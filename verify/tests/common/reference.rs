@@ -191,6 +191,13 @@ impl Net {
         let ei = lists(&mut rng, ne, ni, ki, false);
         let ie = lists(&mut rng, ni, ne, ke, false);
         let ii = lists(&mut rng, ni, ni, ki, free);
+        Self::with_lists(s, [ee, ei, ie, ii], bug)
+    }
+
+    /// The model on given in-degree lists (EE, EI, IE, II; rows postsynaptic).
+    fn with_lists(s: &Setup, [ee, ei, ie, ii]: [Vec<Vec<u32>>; 4], bug: Bug) -> Self {
+        let (ne, ni) = (ee.len(), ie.len());
+        let (ke, ki) = (ee[0].len(), ei[0].len());
         let scale = |k: usize| {
             if bug == Bug::OneOverK {
                 1.0 / k as f64
@@ -312,7 +319,15 @@ fn autocovariance(series: &[Vec<f64>]) -> Vec<f64> {
 
 /// One run of the reference on its network `seed` with `bug`.
 pub fn run(s: &Setup, seed: u64, bug: Bug) -> Run {
-    let net = Net::new(s, seed, bug);
+    simulate(s, Net::new(s, seed, bug), seed, bug)
+}
+
+/// One run on given in-degree lists (a network both sides share), initial state from `seed`.
+pub fn run_on(s: &Setup, lists: [Vec<Vec<u32>>; 4], seed: u64, bug: Bug) -> Run {
+    simulate(s, Net::with_lists(s, lists, bug), seed, bug)
+}
+
+fn simulate(s: &Setup, net: Net, seed: u64, bug: Bug) -> Run {
     let (ne, n) = (net.ne, s.n);
     let h = if bug == Bug::LargeDt { 1.0 } else { DT };
     let mut rng = Rng::new(seed ^ 0x005E_ED0F_1417);
