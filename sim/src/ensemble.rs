@@ -42,8 +42,8 @@ impl<const W: usize> EnsembleStep<W> {
     }
 
     /// One forward-Euler step of the members `ys` (at most W): afterwards `works[m]` holds the
-    /// rates and recurrent inputs at `ys[m]`, `dy[m]` = F(ys[m]) and `next[m]` = ys[m] + dt
-    /// dy[m].
+    /// rates and recurrent inputs at `ys[m]`, `dy[m] = F(ys[m])` and
+    /// `next[m] = ys[m] + dt dy[m]`.
     ///
     /// # Panics
     /// If there are more than W members or a state has the wrong length.

@@ -823,6 +823,14 @@ fn check_predicts_from_finite_networks_caches_and_rejects_bad_files() {
             "k_e",
         ),
         (
+            r#"{"format": "balnet-check/1", "model": "rate", "window": {"t": 1e9, "transient": 0, "dt": 0.05}, "statistics": {}}"#,
+            "window",
+        ),
+        (
+            r#"{"format": "balnet-check/1", "model": "rate", "window": {"t": 1, "transient": 0, "dt": 1e-300}, "statistics": {}}"#,
+            "window",
+        ),
+        (
             r#"{"format": "balnet-check/1", "model": "rate", "params": {"n": 100}, "k_e": 81, "k_i": 5, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
             "k_e",
         ),

@@ -25,7 +25,8 @@
 //! alpha; the empirical part only widens it, so alpha is an upper bound there; with a mixture the
 //! empirical part covers every component balnet saw. What remains is a component none of
 //! balnet's realizations reached, which is why `check` adds realizations where the spread is
-//! large and compares per regime (`super::regime`). The measured rates are in the README.
+//! large and, where balnet's runs are a mixture of regimes, calls a value just outside the
+//! region inconclusive (`super`). The measured rates are in the README.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

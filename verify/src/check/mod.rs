@@ -73,6 +73,9 @@ use crate::protocol::{self, Ensemble, Extras, LifScheme, Realization, RunRegime,
 
 /// The format tag of a check file.
 pub const FORMAT: &str = "balnet-check/1";
+/// The longest window balnet simulates for a check, in steps (1e8 steps of N = 5000 take
+/// about a day on 2 cores).
+pub const MAX_STEPS: f64 = 1e8;
 /// The format tag of the report.
 pub const REPORT_FORMAT: &str = "balnet-check-report/1";
 /// Probability that a correct statistic fails (two-sided), under a Gaussian spread.
@@ -240,7 +243,8 @@ pub struct StatVerdict {
     /// Realizations on each side at which a 5 % error would fail (null: not reachable by
     /// realizations alone, the allowance or a zero expectation stands in the way).
     pub realizations_for_5pct: Option<usize>,
-    /// Which of balnet's runs it was compared with: `all` or a regime name.
+    /// Which of balnet's runs it was compared with: `all`, or `all (mixed regimes)` where they
+    /// fall into more than one regime (a failure within two half-widths is then inconclusive).
     pub compared_with: String,
     /// How many of balnet's runs entered.
     pub balnet_runs: usize,
@@ -540,6 +544,12 @@ fn setup(f: &CheckFile) -> Result<Setup, CheckError> {
         Model::Rate => 0.05,
         Model::Lif => 1e-3,
     };
+    let steps = (w.t + w.transient) / w.dt.min(reference_dt);
+    if steps > MAX_STEPS {
+        return Err(bad(format!(
+            "window: (t + transient) / dt = {steps:.3e} steps: valid range is at most {MAX_STEPS:e} (a shorter window or a larger dt)"
+        )));
+    }
     Ok(Setup {
         params,
         conn,
