@@ -162,8 +162,8 @@ struct Outcome {
 /// correct networks, each its own file, and a file with their mean (192 correct files); every
 /// bug at J0 = 1.5 and 0.5 (I0 = 1) on one network per N (66 files). 200 time units of
 /// transient, 400 measured, dt = 0.05. Writes `check-evaluation.md` under cargo's target
-/// tmpdir. About 50 min on 2 cores (balnet's predictions are cached on disk there, so a
-/// re-run costs the reference simulations only).
+/// tmpdir. 36 min on 2 cores from scratch; balnet's predictions are cached on disk there, so a
+/// re-run costs the reference simulations only (about 20 min).
 #[test]
 #[ignore]
 fn evaluation() {
