@@ -102,7 +102,10 @@ pub fn store(dir: &Path, key: &str, rs: &[Realization], seconds: f64) -> std::io
             .collect(),
     };
     let target = path(dir, key);
-    let tmp = target.with_extension(format!("tmp{}", std::process::id()));
+    // unique per process and call, so two threads storing the same key never share a file
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = target.with_extension(format!("tmp{}-{call}", std::process::id()));
     std::fs::write(&tmp, serde_json::to_vec(&e).map_err(std::io::Error::other)?)?;
     std::fs::rename(&tmp, &target)
 }
