@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 
 use crate::error::SimError;
-use crate::network::{Presyn, RateNetwork, Work};
+use crate::network::{Presyn, RateNetwork, Work, dw_dt, dx_dt};
 use crate::run::{Precomputed, Run};
 
 /// Buffers of an ensemble of up to W members.
@@ -101,13 +101,13 @@ impl<const W: usize> EnsembleStep<W> {
                 }
                 let rates_e = work.pre.ie.as_slice();
                 for i in 0..n {
-                    let d = (-y[i] + work.rec[i][0] + p.i0) * inv_tau;
+                    let d = dx_dt(y[i], work.rec[i][0], p.i0, inv_tau);
                     dy[i] = d;
                     next[i] = y[i] + dt * d;
                 }
                 for i in 0..n_e {
                     let (wi, r) = (y[n + i], rates_e[i][0]);
-                    let e = (1.0 - wi) / p.tau_d - p.u * wi * r;
+                    let e = dw_dt(p, wi, r);
                     dy[n + i] = e;
                     next[n + i] = wi + dt * e;
                 }

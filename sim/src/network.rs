@@ -435,11 +435,11 @@ impl RateNetwork {
                 self.recurrent_chunk(Kernel::detect(1), pre, true, start, rec);
                 for q in 0..rec.len() {
                     let i = start + q;
-                    let d = (-x[i] + rec[q][0] + p.i0) * inv_tau;
+                    let d = dx_dt(x[i], rec[q][0], p.i0, inv_tau);
                     dx[q] = d;
                     xn[q] = x[i] + dt * d;
                     let (wi, r) = (w[i], rates_e[i][0]);
-                    let e = (1.0 - wi) / p.tau_d - p.u * wi * r;
+                    let e = dw_dt(p, wi, r);
                     dw[q] = e;
                     wn[q] = wi + dt * e;
                 }
@@ -448,7 +448,7 @@ impl RateNetwork {
                 self.recurrent_chunk(Kernel::detect(1), pre, false, start, rec);
                 for q in 0..rec.len() {
                     let i = n_e + start + q;
-                    let d = (-x[i] + rec[q][0] + p.i0) * inv_tau;
+                    let d = dx_dt(x[i], rec[q][0], p.i0, inv_tau);
                     dx[q] = d;
                     xn[q] = x[i] + dt * d;
                 }
@@ -472,13 +472,27 @@ impl RateNetwork {
         dx.par_iter_mut()
             .zip(y[..n].par_iter().zip(rec.par_iter()))
             .with_min_len(1024)
-            .for_each(|(d, (&x, r))| *d = (-x + r[0] + p.i0) * inv_tau);
+            .for_each(|(d, (&x, r))| *d = dx_dt(x, r[0], p.i0, inv_tau));
         let rates = &pre.ie.as_slice()[..n_e];
         dw.par_iter_mut()
             .zip(y[n..].par_iter().zip(rates.par_iter()))
             .with_min_len(1024)
-            .for_each(|(d, (&w, r))| *d = (1.0 - w) / p.tau_d - p.u * w * r[0]);
+            .for_each(|(d, (&w, r))| *d = dw_dt(p, w, r[0]));
     }
+}
+
+/// dx_i/dt of Eq. 1a-b from the recurrent input `rec`: (-x + rec + I0) / tau_syn. The one
+/// place the input equation is written (the fused step, the field and the ensemble step use
+/// it, so they agree bit for bit).
+#[inline(always)]
+pub fn dx_dt(x: f64, rec: f64, i0: f64, inv_tau: f64) -> f64 {
+    (-x + rec + i0) * inv_tau
+}
+
+/// dw_j/dt of Eq. 1c: (1 - w) / tau_D - u w phi(x_j).
+#[inline(always)]
+pub fn dw_dt(p: &Params, w: f64, rate: f64) -> f64 {
+    (1.0 - w) / p.tau_d - p.u * w * rate
 }
 
 /// Scratch space for evaluating the vector field.
