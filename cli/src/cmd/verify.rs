@@ -4,7 +4,7 @@ use clap::Args;
 use serde_json::{Value, json};
 use verify::golden::{Row, Tier, Verdict, load_dir, run_row};
 
-use crate::{Failure, emit};
+use crate::output::{Failure, emit};
 
 #[derive(Args, Debug)]
 pub(crate) struct VerifyArgs {

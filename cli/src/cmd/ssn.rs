@@ -11,7 +11,8 @@ use theory::ssn::network::Ssn;
 use theory::ssn::power_law::fit;
 use theory::ssn::ricciardi::{Neuron, from_nest, rate_with_derivatives};
 
-use crate::{Failure, emit, number, parse_list};
+use crate::args::{number, parse_list};
+use crate::output::{Failure, emit};
 
 /// The unit convention of `balnet ricciardi`'s inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -452,7 +453,7 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
     }
     let ssn = net.to_ssn(10.0)?;
     let sim = sim::lif_ssn::SsnLif::new(&net, a.dt, a.seed as u64)?;
-    let mut bar = crate::progress("lif-ssn");
+    let mut bar = crate::output::progress("lif-ssn");
     let res = sim.run(
         &[sim::lif_ssn::Segment {
             duration: a.t,

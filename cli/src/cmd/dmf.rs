@@ -8,8 +8,9 @@ use serde_json::json;
 
 use theory::dmf::{DmfOptions, DmfSolution, solve};
 
+use crate::args::{Common, build_params, number};
+use crate::output::{Failure, emit, write_atomic};
 use crate::svg::{Plot, Series, Style};
-use crate::{Common, Failure, build_params, emit, number, write_atomic};
 
 #[derive(Args, Debug, Clone)]
 pub(crate) struct DmfArgs {

@@ -3,7 +3,7 @@
 use clap::Args;
 use verify::check::{CheckError, CheckOptions, Verdict, cache, check, read, validate};
 
-use crate::{Failure, emit};
+use crate::output::{Failure, emit};
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {

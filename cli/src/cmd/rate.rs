@@ -13,10 +13,9 @@ use sim::network::RateNetwork;
 use sim::run::{AcfSpec, Checkpoint, Observe, Run, RunSpec, Summary, initial_state};
 use sim::tangent::{LyapunovSpec, lyapunov};
 
+use crate::args::{Common, Model, apply_model, build_params_from, number};
+use crate::output::{Failure, emit, progress, write_atomic};
 use crate::svg::{Plot, Series, Style};
-use crate::{
-    Common, Failure, Model, apply_model, build_params_from, emit, number, progress, write_atomic,
-};
 
 /// Which network: generated from the model flags, or read from a directory.
 #[derive(Args, Debug, Clone, Default)]

@@ -30,9 +30,10 @@ use serde_json::{Value, json};
 use sim::tangent::{LyapunovSpec, lyapunov};
 use theory::Params;
 
-use crate::netcmd::{LyapunovRun, NetArgs, build_network};
+use crate::args::{Common, parse_list};
+use crate::cmd::rate::{LyapunovRun, NetArgs, build_network};
+use crate::output::{Failure, emit, write_atomic};
 use crate::svg::{Plot, Series, Style};
-use crate::{Common, Failure, emit, parse_list, write_atomic};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum SweepCmd {

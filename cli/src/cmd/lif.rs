@@ -10,9 +10,10 @@ use sim::lif::{
     initial_state,
 };
 
-use crate::netcmd::{NetArgs, build_network_from, write_acf, write_traces};
+use crate::args::{Common, number};
+use crate::cmd::rate::{NetArgs, build_network_from, write_acf, write_traces};
+use crate::output::{Failure, emit, progress, write_atomic};
 use crate::svg::{Plot, Series, Style};
-use crate::{Common, Failure, emit, number, progress, write_atomic};
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
 pub(crate) enum IntegratorArg {

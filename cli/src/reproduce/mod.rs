@@ -17,8 +17,8 @@ use serde_json::json;
 use theory::Params;
 use theory::critical::{JcSearch, critical_coupling};
 
+use crate::output::{Failure, emit, write_atomic};
 use crate::svg::{self, Plot, Series, Style};
-use crate::{Failure, emit, write_atomic};
 
 #[derive(Args, Debug)]
 pub(crate) struct ReproduceArgs {
@@ -395,8 +395,8 @@ fn html_escape(s: &str) -> String {
 
 /// The golden table as HTML rows (fast tier).
 fn golden_html(full: bool) -> Result<String, Failure> {
-    let dir = crate::verifycmd::golden_dir(None);
-    let rows = crate::verifycmd::run_cases(&dir, full, None)?;
+    let dir = crate::cmd::verify::golden_dir(None);
+    let rows = crate::cmd::verify::run_cases(&dir, full, None)?;
     let mut s = String::from(
         "<table><tr><th>case</th><th>quantity</th><th>expected</th><th>obtained</th><th>tolerance</th><th>verdict</th><th>source</th></tr>\n",
     );

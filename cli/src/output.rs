@@ -1,0 +1,90 @@
+//! Output and failure plumbing of the command line: the error type with its exit status, JSON
+//! or human output, progress on stderr, and atomic file writes.
+
+use std::io::Write;
+
+use serde_json::Value;
+use theory::TheoryError;
+
+/// A user-facing failure: message and exit status.
+pub(crate) struct Failure(pub(crate) String, pub(crate) u8);
+
+impl From<theory::ParamError> for Failure {
+    fn from(e: theory::ParamError) -> Self {
+        Failure(e.to_string(), 2)
+    }
+}
+
+impl From<TheoryError> for Failure {
+    fn from(e: TheoryError) -> Self {
+        // Parameter errors and an impossible balanced limit (Eq. 7) are bad input: status 2.
+        let code = if matches!(
+            e,
+            TheoryError::Param(_) | TheoryError::NoBalancedLimit { .. }
+        ) {
+            2
+        } else {
+            1
+        };
+        Failure(e.to_string(), code)
+    }
+}
+pub(crate) fn emit(json_mode: bool, value: Value, human: impl FnOnce() -> String) {
+    let mut out = std::io::stdout().lock();
+    if json_mode {
+        let _ = writeln!(out, "{value}");
+    } else {
+        let _ = write!(out, "{}", human());
+    }
+}
+
+impl From<sim::SimError> for Failure {
+    fn from(e: sim::SimError) -> Self {
+        use sim::SimError as E;
+        // Bad parameters, malformed input files and paths that do not exist are the user's to
+        // fix: status 2.
+        let missing =
+            matches!(&e, E::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound);
+        let code = if missing
+            || matches!(
+                e,
+                E::Param(_)
+                    | E::Invalid { .. }
+                    | E::Unsupported(_)
+                    | E::Format(_)
+                    | E::Checkpoint { .. }
+            ) {
+            2
+        } else {
+            1
+        };
+        Failure(e.to_string(), code)
+    }
+}
+
+/// Progress on stderr (only when it is a terminal, so logs stay clean).
+pub(crate) fn progress(label: &'static str) -> impl FnMut(f64) {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let mut last = -1i64;
+    move |frac: f64| {
+        let pct = (frac * 100.0).floor() as i64;
+        if tty && pct != last && pct % 5 == 0 {
+            last = pct;
+            eprint!("\r{label}: {pct:3}%");
+            if pct >= 100 {
+                eprintln!();
+            }
+        }
+    }
+}
+
+/// Write `contents` to dir/name atomically (temporary file, then rename).
+pub(crate) fn write_atomic(
+    dir: &std::path::Path,
+    name: &str,
+    contents: &str,
+) -> Result<(), Failure> {
+    sim::files::write_atomic(&dir.join(name), |w| w.write_all(contents.as_bytes()))?;
+    Ok(())
+}
