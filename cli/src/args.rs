@@ -102,7 +102,7 @@ pub(crate) fn build_params(m: &Model) -> Result<Params, Failure> {
 /// As [`build_params`] with another set of defaults (e.g. `Params::lif_paper()`).
 pub(crate) fn build_params_from(m: &Model, defaults: Params) -> Result<Params, Failure> {
     let base = match &m.params {
-        Some(path) => read_params_over(path, defaults).map_err(|e| Failure(e, 2))?,
+        Some(path) => read_params_over(path, defaults)?,
         None => defaults,
     };
     apply_model(base, m)

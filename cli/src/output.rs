@@ -15,6 +15,12 @@ impl From<theory::ParamError> for Failure {
     }
 }
 
+impl From<verify::Error> for Failure {
+    fn from(e: verify::Error) -> Self {
+        Failure(e.to_string(), e.exit_status())
+    }
+}
+
 impl From<TheoryError> for Failure {
     fn from(e: TheoryError) -> Self {
         // Parameter errors and an impossible balanced limit (Eq. 7) are bad input: status 2.

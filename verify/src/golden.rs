@@ -15,6 +15,7 @@ use theory::het_fixed_point::{Branch, het_fixed_point};
 use theory::stability::hom_stability;
 use theory::{Params, balanced::balanced_limit};
 
+use crate::Error;
 use crate::params_toml::apply_overrides;
 use crate::protocol::{self, Extras, Window};
 use sim::integrate::Method;
@@ -115,16 +116,15 @@ pub struct Outcome {
 /// over the same 3 networks, 300 after a 500 transient (Fig. 9's window);
 /// `lyapunov.lyapunov_1`: the largest exponent of network 1 over 1000 after 200;
 /// `spectrum.{max_re,bulk_max_re,girko_radius}`: the eigenvalues of DF_het of network 1.
-pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
-    let e = |x: theory::TheoryError| x.to_string();
+pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, Error> {
     let (group, field) = quantity.split_once('.').unwrap_or((quantity, ""));
     match group {
         "balanced" => {
-            let b = balanced_limit(p).map_err(e)?;
+            let b = balanced_limit(p)?;
             pick(field, &[("phi_e", b.phi_e), ("phi_i", b.phi_i), ("w", b.w)])
         }
         "fixed_point" => {
-            let f = homogeneous(p).map_err(e)?.primary;
+            let f = homogeneous(p)?.primary;
             pick(
                 field,
                 &[
@@ -138,13 +138,13 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
                 ],
             )
         }
-        "hom_max_re" => Ok(hom_stability(p, &homogeneous(p).map_err(e)?.primary).max_re),
-        "girko_radius" => Ok(het_spectrum(p, &homogeneous(p).map_err(e)?.primary).radius),
-        "bulk_max_re" => Ok(het_spectrum(p, &homogeneous(p).map_err(e)?.primary).bulk_max_re),
-        "j_c" => Ok(critical_coupling(p, &JcSearch::default()).map_err(e)?.j_c),
-        "j_c_inf" => critical_coupling_limit(p).map_err(e),
+        "hom_max_re" => Ok(hom_stability(p, &homogeneous(p)?.primary).max_re),
+        "girko_radius" => Ok(het_spectrum(p, &homogeneous(p)?.primary).radius),
+        "bulk_max_re" => Ok(het_spectrum(p, &homogeneous(p)?.primary).bulk_max_re),
+        "j_c" => Ok(critical_coupling(p, &JcSearch::default())?.j_c),
+        "j_c_inf" => critical_coupling_limit(p).map_err(Error::from),
         "het" => {
-            let h = het_fixed_point(p, Branch::Heterogeneous).map_err(e)?;
+            let h = het_fixed_point(p, Branch::Heterogeneous)?;
             pick(
                 field,
                 &[
@@ -181,7 +181,7 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
             )
         }
         "spiking" => {
-            let t = theory::spiking::tonic_fixed_point(p).map_err(e)?;
+            let t = theory::spiking::tonic_fixed_point(p)?;
             pick(
                 field,
                 &[
@@ -221,7 +221,7 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
         }
         "spectrum" => {
             let net = protocol::network_for(p, 1, None)?;
-            let s = sim::spectrum::spectrum(&net).map_err(|x| x.to_string())?;
+            let s = sim::spectrum::spectrum(&net)?;
             pick(
                 field,
                 &[
@@ -231,7 +231,7 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
                 ],
             )
         }
-        _ => Err(format!("unknown quantity '{quantity}'")),
+        _ => Err(Error::Input(format!("unknown quantity '{quantity}'"))),
     }
 }
 
@@ -240,8 +240,8 @@ pub fn evaluate(quantity: &str, p: &Params) -> Result<f64, String> {
 fn cached<T: Clone>(
     cache: &std::sync::Mutex<Option<std::collections::HashMap<String, T>>>,
     p: &Params,
-    compute: impl FnOnce(&Params) -> Result<T, String>,
-) -> Result<T, String> {
+    compute: impl FnOnce(&Params) -> Result<T, Error>,
+) -> Result<T, Error> {
     cached_as(cache, format!("{p:?}"), p, compute)
 }
 
@@ -250,9 +250,9 @@ fn cached_as<T: Clone>(
     cache: &std::sync::Mutex<Option<std::collections::HashMap<String, T>>>,
     key: String,
     p: &Params,
-    compute: impl FnOnce(&Params) -> Result<T, String>,
-) -> Result<T, String> {
-    let lock = || cache.lock().map_err(|e| e.to_string());
+    compute: impl FnOnce(&Params) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let lock = || cache.lock().map_err(|e| Error::Input(e.to_string()));
     if let Some(v) = lock()?.get_or_insert_with(Default::default).get(&key) {
         return Ok(v.clone());
     }
@@ -264,22 +264,25 @@ fn cached_as<T: Clone>(
 }
 
 /// The DMF solution at `p`, solved once per parameter set.
-fn dmf_cached(p: &Params) -> Result<theory::dmf::Outputs, String> {
+fn dmf_cached(p: &Params) -> Result<theory::dmf::Outputs, Error> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     static CACHE: Mutex<Option<HashMap<String, theory::dmf::Outputs>>> = Mutex::new(None);
     cached(&CACHE, p, |p| {
         let sol = theory::dmf::solve(p, &theory::dmf::DmfOptions::default(), |_| {})
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Error::Input(e.to_string()))?;
         if !sol.converged {
-            return Err(format!("dmf did not converge: {}", sol.termination));
+            return Err(Error::Input(format!(
+                "dmf did not converge: {}",
+                sol.termination
+            )));
         }
         Ok(sol.values)
     })
 }
 
 /// The LIF golden protocol at `p` (see [`evaluate`]), run once per parameter set.
-fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, String> {
+fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, Error> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     type Fields = Vec<(String, f64)>;
@@ -288,7 +291,7 @@ fn lif_cached(p: &Params) -> Result<Vec<(String, f64)>, String> {
 }
 
 /// The LIF golden protocol itself (see [`evaluate`]).
-fn lif_protocol(p: &Params) -> Result<Vec<(String, f64)>, String> {
+fn lif_protocol(p: &Params) -> Result<Vec<(String, f64)>, Error> {
     let w = Window {
         t: 1000.0,
         transient: 100.0,
@@ -301,7 +304,7 @@ fn lif_protocol(p: &Params) -> Result<Vec<(String, f64)>, String> {
 }
 
 /// The rate-network golden protocol (see [`evaluate`]), run once per parameter set and kind.
-fn rate_cached(p: &Params, kind: RateKind) -> Result<Vec<(String, f64)>, String> {
+fn rate_cached(p: &Params, kind: RateKind) -> Result<Vec<(String, f64)>, Error> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     type Fields = Vec<(String, f64)>;
@@ -361,30 +364,30 @@ fn averages(rs: &[protocol::Realization]) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, String> {
+fn pick(field: &str, values: &[(&str, f64)]) -> Result<f64, Error> {
     values
         .iter()
         .find(|(k, _)| *k == field)
         .map(|(_, v)| *v)
-        .ok_or_else(|| format!("unknown field '{field}'"))
+        .ok_or_else(|| Error::Input(format!("unknown field '{field}'")))
 }
 
 impl Case {
     /// The interval the obtained value must fall in.
-    pub fn bounds(&self) -> Result<(f64, f64), String> {
+    pub fn bounds(&self) -> Result<(f64, f64), Error> {
         match (self.expected, self.tolerance, self.lower, self.upper) {
             (Some(x), Some(t), None, None) => Ok((x - t, x + t)),
             (None, None, lo, hi) if lo.is_some() || hi.is_some() => {
                 Ok((lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY)))
             }
-            _ => Err(format!(
+            _ => Err(Error::Input(format!(
                 "case {}: give expected + tolerance, or lower and/or upper",
                 self.id
-            )),
+            ))),
         }
     }
 
-    fn value_at(&self, table: &toml::Table) -> Result<f64, String> {
+    fn value_at(&self, table: &toml::Table) -> Result<f64, Error> {
         if self.quantity.starts_with("ssn.") {
             return evaluate_ssn(&self.quantity, table);
         }
@@ -406,7 +409,7 @@ impl Case {
     }
 
     /// Compute the case.
-    pub fn run(&self) -> Result<Outcome, String> {
+    pub fn run(&self) -> Result<Outcome, Error> {
         let (lo, hi) = self.bounds()?;
         let mut obtained = self.value_at(&self.params)?;
         if let Some(m) = &self.minus {
@@ -457,14 +460,16 @@ pub const SSN_NETWORKS: [(&str, &str); 4] = [
 /// * `ssn.supersaturating_cells`: over mu_ext 0-3000 mV/s (step 50) and J_EE, J_IE each
 ///   multiplied by 1/4, 1/2, 1, 2, 4, the number of inputs where a stable state
 ///   supersaturates at `r`.
-pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, String> {
+pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, Error> {
     use theory::ssn::mean_field::LifNetwork;
-    let num = |k: &str, default: Option<f64>| -> Result<f64, String> {
+    let num = |k: &str, default: Option<f64>| -> Result<f64, Error> {
         match table.get(k) {
             Some(toml::Value::Float(x)) => Ok(*x),
             Some(toml::Value::Integer(x)) => Ok(*x as f64),
-            Some(v) => Err(format!("params.{k} = {v} is not a number")),
-            None => default.ok_or_else(|| format!("params.{k} is needed by {quantity}")),
+            Some(v) => Err(Error::Input(format!("params.{k} = {v} is not a number"))),
+            None => {
+                default.ok_or_else(|| Error::Input(format!("params.{k} is needed by {quantity}")))
+            }
         }
     };
     let field = quantity.trim_start_matches("ssn.");
@@ -476,28 +481,35 @@ pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, String> 
             ..Default::default()
         };
         let f = theory::ssn::power_law::fit(&neuron, sd / (tau / 2.0).sqrt(), 10.0)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Error::Input(e.to_string()))?;
         return Ok(f.n);
     }
     let name = table
         .get("network")
         .and_then(|v| v.as_str())
-        .ok_or_else(|| format!("params.network (one of golden/ssn/) is needed by {quantity}"))?;
+        .ok_or_else(|| {
+            Error::Input(format!(
+                "params.network (one of golden/ssn/) is needed by {quantity}"
+            ))
+        })?;
     let text = SSN_NETWORKS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, t)| *t)
-        .ok_or_else(|| format!("unknown network '{name}' (golden/ssn/)"))?;
-    let mut net: LifNetwork = toml::from_str(text).map_err(|e| e.to_string())?;
+        .ok_or_else(|| Error::Input(format!("unknown network '{name}' (golden/ssn/)")))?;
+    let mut net: LifNetwork = toml::from_str(text).map_err(|e| Error::Input(e.to_string()))?;
     net.e.tau = num("tau_e", Some(net.e.tau))?;
     let r = num("r", Some(1.0))?;
     let mut mu = num("mu_ext", Some(0.0))?;
     if let Some(n) = table.get("n") {
-        let n = n.as_integer().ok_or("params.n must be an integer")? as usize;
+        let n = n
+            .as_integer()
+            .ok_or_else(|| Error::Input("params.n must be an integer".into()))?
+            as usize;
         mu *= net.drive_factor(n);
         net = net.scaled(n);
     }
-    let s = net.to_ssn(10.0).map_err(|e| e.to_string())?;
+    let s = net.to_ssn(10.0).map_err(|e| Error::Input(e.to_string()))?;
     let b = |x: bool| f64::from(u8::from(x));
     let window = || {
         let grid: Vec<f64> = (-300..=600).map(f64::from).collect();
@@ -508,15 +520,16 @@ pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, String> 
             .collect();
         match (inside.first(), inside.last()) {
             (Some(lo), Some(hi)) => Ok((*lo, *hi)),
-            _ => Err(format!("{name}: no bistability window at r = {r}")),
+            _ => Err(Error::Input(format!(
+                "{name}: no bistability window at r = {r}"
+            ))),
         }
     };
     let a = || s.analyse(mu, r);
     let lowest_stable = |states: Vec<(f64, f64, bool)>| {
-        states
-            .into_iter()
-            .find(|x| x.2)
-            .ok_or_else(|| format!("{name}: no stable state at mu_ext = {mu}, r = {r}"))
+        states.into_iter().find(|x| x.2).ok_or_else(|| {
+            Error::Input(format!("{name}: no stable state at mu_ext = {mu}, r = {r}"))
+        })
     };
     Ok(match field {
         "det_j" => s.det_j(),
@@ -538,7 +551,7 @@ pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, String> 
             if field == "nu_e" { st.0 } else { st.1 }
         }
         "phi_sc_nu_e" => {
-            let sc = net.phi_sc(mu, r).map_err(|e| e.to_string())?;
+            let sc = net.phi_sc(mu, r).map_err(|e| Error::Input(e.to_string()))?;
             lowest_stable(sc.iter().map(|x| (x.nu_e, x.nu_i, x.stable)).collect())?.0
         }
         "window_lo" => window()?.0,
@@ -563,15 +576,15 @@ pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, String> 
             }
             count as f64
         }
-        _ => return Err(format!("unknown quantity {quantity}")),
+        _ => return Err(Error::Input(format!("unknown quantity {quantity}"))),
     })
 }
 
 /// Load and parse a golden file.
-pub fn load(path: &std::path::Path) -> Result<GoldenFile, String> {
+pub fn load(path: &std::path::Path) -> Result<GoldenFile, Error> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
 }
 
 /// The verdict on one case.
@@ -619,26 +632,34 @@ pub struct Row {
 }
 
 /// Every golden file of `dir` (`*.toml`, sorted by name).
-pub fn load_dir(dir: &std::path::Path) -> Result<Vec<(String, GoldenFile)>, String> {
+pub fn load_dir(dir: &std::path::Path) -> Result<Vec<(String, GoldenFile)>, Error> {
     let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read golden directory {}: {e}", dir.display()))?
+        .map_err(|e| {
+            Error::Input(format!(
+                "cannot read golden directory {}: {e}",
+                dir.display()
+            ))
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     names.sort();
     if names.is_empty() {
-        return Err(format!("no golden files (*.toml) in {}", dir.display()));
+        return Err(Error::Input(format!(
+            "no golden files (*.toml) in {}",
+            dir.display()
+        )));
     }
     names
         .iter()
         .map(|p| {
             let f = load(p)?;
             if f.meta.format != "balnet-golden/1" {
-                return Err(format!(
+                return Err(Error::Input(format!(
                     "{}: format '{}' is not balnet-golden/1",
                     p.display(),
                     f.meta.format
-                ));
+                )));
             }
             let name = p
                 .file_name()
@@ -661,7 +682,7 @@ pub fn run_row(file: &str, case: &Case) -> Row {
             };
             (Some(o.obtained), v, None)
         }
-        Err(e) => (None, Verdict::Error, Some(e)),
+        Err(e) => (None, Verdict::Error, Some(e.to_string())),
     };
     Row {
         file: file.to_string(),

@@ -2,6 +2,9 @@
 //! parameter-file reader shared by the `balnet` CLI and the tests.
 
 pub mod check;
+pub mod error;
 pub mod golden;
 pub mod params_toml;
 pub mod protocol;
+
+pub use error::{Error, Result};

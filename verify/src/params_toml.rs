@@ -4,9 +4,11 @@
 
 use theory::Params;
 
+use crate::Error;
+
 /// Overlay the keys of `table` on `base`.
-pub fn apply_overrides(base: Params, table: &toml::Table) -> Result<Params, String> {
-    let mut merged = toml::Table::try_from(base).map_err(|e| e.to_string())?;
+pub fn apply_overrides(base: Params, table: &toml::Table) -> Result<Params, Error> {
+    let mut merged = toml::Table::try_from(base).map_err(|e| Error::Input(e.to_string()))?;
     for (k, v) in table {
         // Integers are accepted where floats are meant (n = 5000).
         let v = match v {
@@ -19,29 +21,35 @@ pub fn apply_overrides(base: Params, table: &toml::Table) -> Result<Params, Stri
 }
 
 trait FromTable {
-    fn deserialize_table(t: toml::Table) -> Result<Params, String>;
+    fn deserialize_table(t: toml::Table) -> Result<Params, Error>;
 }
 
 impl FromTable for Params {
-    fn deserialize_table(t: toml::Table) -> Result<Params, String> {
+    fn deserialize_table(t: toml::Table) -> Result<Params, Error> {
         toml::Value::Table(t)
             .try_into::<Params>()
-            .map_err(|e| e.to_string().lines().next().unwrap_or("").to_string())
+            .map_err(|e| Error::Input(e.to_string().lines().next().unwrap_or("").to_string()))
     }
 }
 
 /// Read a parameter file.
-pub fn read_params(path: &std::path::Path) -> Result<Params, String> {
+pub fn read_params(path: &std::path::Path) -> Result<Params, Error> {
     read_params_over(path, Params::default())
 }
 
 /// As [`read_params`], with the fields the file does not set taken from `base`.
-pub fn read_params_over(path: &std::path::Path, base: Params) -> Result<Params, String> {
+pub fn read_params_over(path: &std::path::Path, base: Params) -> Result<Params, Error> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read --params {}: {e}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| format!("--params {}: {}", path.display(), e.to_string().trim()))?;
-    apply_overrides(base, &table).map_err(|e| format!("--params {}: {e}", path.display()))
+        .map_err(|e| Error::Input(format!("cannot read --params {}: {e}", path.display())))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        Error::Input(format!(
+            "--params {}: {}",
+            path.display(),
+            e.to_string().trim()
+        ))
+    })?;
+    apply_overrides(base, &table)
+        .map_err(|e| Error::Input(format!("--params {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -60,6 +68,7 @@ mod tests {
         assert!(
             apply_overrides(Params::default(), &bad)
                 .unwrap_err()
+                .to_string()
                 .contains("j00")
         );
     }

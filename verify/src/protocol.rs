@@ -16,6 +16,8 @@ use sim::network::RateNetwork;
 use sim::run::{AcfSpec, Observe, Run, RunSpec, initial_state};
 use theory::Params;
 
+use crate::Error;
+
 /// One realization's scalar statistics, by name.
 pub type Stats = BTreeMap<String, f64>;
 
@@ -135,17 +137,13 @@ pub struct Extras {
     pub classify: bool,
 }
 
-fn e(x: SimError) -> String {
-    x.to_string()
-}
-
 /// The network of realization `seed`: `given` if set, else generated from `seed` (Table 1's
 /// ensemble: fixed in-degrees c_E N, c_I N, autapses allowed).
 pub fn network_for(
     p: &Params,
     seed: u64,
     given: Option<&Connectivity>,
-) -> Result<RateNetwork, String> {
+) -> Result<RateNetwork, Error> {
     network_in(p, seed, given, &Ensemble::default())
 }
 
@@ -155,10 +153,10 @@ pub fn network_in(
     seed: u64,
     given: Option<&Connectivity>,
     ens: &Ensemble,
-) -> Result<RateNetwork, String> {
+) -> Result<RateNetwork, Error> {
     let conn = match given {
         Some(c) => c.clone(),
-        None => Connectivity::generate(ens.sizes(p).map_err(e)?, seed, ens.autapses).map_err(e)?,
+        None => Connectivity::generate(ens.sizes(p)?, seed, ens.autapses)?,
     };
     Ok(RateNetwork::new(conn, *p))
 }
@@ -173,7 +171,7 @@ pub fn rate_realizations(
     given: Option<&Connectivity>,
     w: &Window,
     extras: Extras,
-) -> Result<Vec<Realization>, String> {
+) -> Result<Vec<Realization>, Error> {
     rate_realizations_in(p, seeds, given, &Ensemble::default(), w, extras)
 }
 
@@ -185,7 +183,7 @@ pub fn rate_realizations_in(
     ens: &Ensemble,
     w: &Window,
     extras: Extras,
-) -> Result<Vec<Realization>, String> {
+) -> Result<Vec<Realization>, Error> {
     let spec = rate_spec(p, w, extras);
     // Realizations on one given network advance together, four states per pass over its
     // indices (`sim::ensemble`; same bits as one by one).
@@ -196,13 +194,11 @@ pub fn rate_realizations_in(
         let mut runs = seeds
             .iter()
             .map(|&seed| Run::new(&net, spec.clone(), initial_state(&net, seed)))
-            .collect::<Result<Vec<Run>, SimError>>()
-            .map_err(e)?;
+            .collect::<Result<Vec<Run>, SimError>>()?;
         let total = runs.first().map_or(0, Run::total_steps);
         // groups of 2 x MEMBERS in parallel keep both cores busy at small N
         runs.par_chunks_mut(2 * sim::ensemble::MEMBERS)
-            .try_for_each(|g| sim::ensemble::advance_together(&net, g, total, |_| {}))
-            .map_err(e)?;
+            .try_for_each(|g| sim::ensemble::advance_together(&net, g, total, |_| {}))?;
         return seeds
             .par_iter()
             .zip(runs.par_iter())
@@ -213,10 +209,10 @@ pub fn rate_realizations_in(
         .par_iter()
         .map(|&seed| {
             let net = network_in(p, seed, given, ens)?;
-            let mut run = Run::new(&net, spec.clone(), initial_state(&net, seed)).map_err(e)?;
+            let mut run = Run::new(&net, spec.clone(), initial_state(&net, seed))?;
             let total = run.total_steps();
             let mut integ = sim::integrate::Integrator::new(&net, w.method);
-            run.advance(&net, &mut integ, total, |_| {}).map_err(e)?;
+            run.advance(&net, &mut integ, total, |_| {})?;
             rate_finish(&net, seed, &run, w, extras)
         })
         .collect()
@@ -256,7 +252,7 @@ fn rate_finish(
     run: &Run,
     w: &Window,
     extras: Extras,
-) -> Result<Realization, String> {
+) -> Result<Realization, Error> {
     let s = run.summary(net);
     let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
     let mut stats: Stats = [
@@ -306,8 +302,7 @@ fn rate_finish(
             t_ort: 1.0,
             zero_tol: ZERO_TOL,
         };
-        let l = sim::tangent::lyapunov(net, initial_state(net, seed), &spec, seed, &mut |_| {})
-            .map_err(e)?;
+        let l = sim::tangent::lyapunov(net, initial_state(net, seed), &spec, seed, &mut |_| {})?;
         stats.insert("lyapunov_1".into(), l.exponents[0]);
         lyapunov_1 = Some(l.exponents[0]);
     }
@@ -330,7 +325,7 @@ pub fn lif_realizations(
     given: Option<&Connectivity>,
     w: &Window,
     cv_windows: &[f64],
-) -> Result<Vec<Realization>, String> {
+) -> Result<Vec<Realization>, Error> {
     lif_realizations_in(
         p,
         seeds,
@@ -359,12 +354,12 @@ pub fn lif_realizations_in(
     scheme: &LifScheme,
     w: &Window,
     cv_windows: &[f64],
-) -> Result<Vec<Realization>, String> {
+) -> Result<Vec<Realization>, Error> {
     use sim::lif::{LifIntegrator, LifNetwork, LifRun, LifSpec, cv_in_windows, initial_state};
     seeds
         .par_iter()
         .map(|&seed| {
-            let net = LifNetwork::new(network_in(p, seed, given, ens)?.conn, *p).map_err(e)?;
+            let net = LifNetwork::new(network_in(p, seed, given, ens)?.conn, *p)?;
             let mut spec = LifSpec::paper(w.t, w.transient);
             spec.dt = w.dt;
             spec.tau_ref = scheme.tau_ref;
@@ -374,9 +369,9 @@ pub fn lif_realizations_in(
             spec.observe.raster = !cv_windows.is_empty();
             spec.observe.acf_neurons = 200;
             spec.observe.acf_max_lag = 150.0;
-            let mut run = LifRun::new(&net, spec, initial_state(&net, seed)).map_err(e)?;
+            let mut run = LifRun::new(&net, spec, initial_state(&net, seed))?;
             let total = run.total_steps();
-            run.advance(&net, total, |_| {}).map_err(e)?;
+            run.advance(&net, total, |_| {})?;
             let s = run.summary(&net);
             let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
             let mut stats: Stats = [

@@ -1,7 +1,7 @@
 //! `balnet check --against FILE`: the oracle for other simulators (see `verify::check`).
 
 use clap::Args;
-use verify::check::{CheckError, CheckOptions, Verdict, cache, check, read, validate};
+use verify::check::{CheckOptions, Verdict, cache, check, read, validate};
 
 use crate::output::{Failure, emit};
 
@@ -33,12 +33,8 @@ pub(crate) struct CheckArgs {
 }
 
 pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
-    let conv = |e: CheckError| match e {
-        CheckError::Input(m) => Failure(m, 2),
-        CheckError::Compute(m) => Failure(m, 1),
-    };
-    let file = read(&a.against).map_err(conv)?;
-    validate(&file).map_err(conv)?;
+    let file = read(&a.against)?;
+    validate(&file)?;
     if a.max_realizations > 1024 {
         return Err(Failure(
             format!(
@@ -73,7 +69,7 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
             a.cache_dir.clone().or_else(cache::default_dir)
         },
     };
-    let report = check(&file, &opt).map_err(conv)?;
+    let report = check(&file, &opt)?;
     eprintln!(
         "balnet check: prediction {} ({} realizations, {:.1} s of simulation)",
         if report.prediction.cached {

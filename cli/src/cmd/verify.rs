@@ -42,7 +42,7 @@ pub(crate) fn run_cases(
     full: bool,
     only: Option<&str>,
 ) -> Result<Vec<Row>, Failure> {
-    let files = load_dir(dir).map_err(|e| Failure(e, 2))?;
+    let files = load_dir(dir).map_err(|e| Failure(e.to_string(), 2))?;
     let selected: Vec<(&str, &verify::golden::Case)> = files
         .iter()
         .flat_map(|(name, f)| f.cases.iter().map(move |c| (name.as_str(), c)))

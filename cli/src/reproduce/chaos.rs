@@ -10,7 +10,7 @@ use verify::protocol::{self, Extras, Realization, Window};
 
 use super::*;
 
-fn lyap_point(n: f64, j0: f64, seed: u64, t: f64) -> Result<f64, String> {
+fn lyap_point(n: f64, j0: f64, seed: u64, t: f64) -> Result<f64, Msg> {
     let p = with(Params::default(), n, j0, 0.0);
     let net = protocol::network_for(&p, seed, None)?;
     let spec = sim::tangent::LyapunovSpec {
@@ -28,10 +28,10 @@ fn lyap_point(n: f64, j0: f64, seed: u64, t: f64) -> Result<f64, String> {
     )
 }
 
-pub(super) fn fig6(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig6(s: &Size) -> Result<Plot, Msg> {
     use rayon::prelude::*;
     let j0s = lin_grid(0.1, 2.0, if s.full { 40 } else { 16 });
-    let pts: Result<Vec<(f64, f64)>, String> = j0s
+    let pts: Result<Vec<(f64, f64)>, Msg> = j0s
         .par_iter()
         .map(|&j0| Ok((j0, lyap_point(s.n_lyap, j0, 1, s.lyap_t)?)))
         .collect();
@@ -57,11 +57,11 @@ pub(super) fn fig6(s: &Size) -> Result<Plot, String> {
     })
 }
 
-fn dmf_at(p: &Params) -> Result<DmfSolution, String> {
+fn dmf_at(p: &Params) -> Result<DmfSolution, Msg> {
     theory::dmf::solve(p, &DmfOptions::default(), |_| {}).map_err(es)
 }
 
-pub(super) fn fig7c(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig7c(s: &Size) -> Result<Plot, Msg> {
     // The paper's N = 5000 in both modes (smaller networks sit visibly further from the DMF,
     // S3 Appendix), and a window long enough that the mean subtraction's bias of about
     // -2/t times the ACF's integral stays below 1 % of Delta0^I. One network's ACF carries
@@ -115,7 +115,7 @@ type OverJ0 = Vec<(f64, Vec<(f64, Outputs)>)>;
 
 static DMF_OVER_J0: Shared<OverJ0> = Shared::new();
 
-fn dmf_over_j0(s: &Size) -> Result<&'static OverJ0, String> {
+fn dmf_over_j0(s: &Size) -> Result<&'static OverJ0, Msg> {
     DMF_OVER_J0.get(|| {
         let j0s = if s.full {
             lin_grid(0.9, 2.0, 12)
@@ -145,7 +145,7 @@ fn fig7_panel(
     what: &str,
     y_label: &str,
     pick: fn(&Outputs) -> Option<(f64, f64)>,
-) -> Result<Plot, String> {
+) -> Result<Plot, Msg> {
     let scan = dmf_over_j0(s)?;
     let colors = [svg::BLUE, svg::RED, svg::GREEN];
     let mut series = Vec::new();
@@ -169,25 +169,25 @@ fn fig7_panel(
     })
 }
 
-pub(super) fn fig7d(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig7d(s: &Size) -> Result<Plot, Msg> {
     fig7_panel(s, "population rates", "[phi] (dimensionless rate)", |o| {
         Some((o.phi_e, o.phi_i))
     })
 }
 
-pub(super) fn fig7e(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig7e(s: &Size) -> Result<Plot, Msg> {
     fig7_panel(s, "mean total inputs", "mean input mu", |o| {
         Some((o.mu_e, o.mu_i))
     })
 }
 
-pub(super) fn fig7f(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig7f(s: &Size) -> Result<Plot, Msg> {
     fig7_panel(s, "input variances", "Delta0", |o| {
         Some((o.delta0_e, o.delta0_i))
     })
 }
 
-pub(super) fn fig7g(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig7g(s: &Size) -> Result<Plot, Msg> {
     fig7_panel(
         s,
         "decorrelation times",
@@ -204,14 +204,14 @@ struct OverN {
 
 static OVER_N: Shared<OverN> = Shared::new();
 
-fn over_n(s: &Size) -> Result<&'static OverN, String> {
+fn over_n(s: &Size) -> Result<&'static OverN, Msg> {
     OVER_N.get(|| {
         let base = with(Params::default(), 1e4, 1.5, 0.0);
         let ns = log_grid(1e3, 1e10, if s.full { 15 } else { 8 });
         let dmf = ns
             .iter()
             .map(|&n| Ok((n, dmf_at(&Params { n, ..base })?)))
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, Msg>>()?;
         // The paper's window for Fig. 8: t = 1000.
         let w = Window {
             t: 1000.0,
@@ -233,7 +233,7 @@ fn over_n(s: &Size) -> Result<&'static OverN, String> {
                 )?;
                 Ok((n, rs))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, Msg>>()?;
         Ok(OverN { dmf, sims })
     })
 }
@@ -255,7 +255,7 @@ impl OverN {
     }
 }
 
-pub(super) fn fig8a(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig8a(s: &Size) -> Result<Plot, Msg> {
     let o = over_n(s)?;
     let th = vec![
         o.theory(|v| Some(v.phi_e)),
@@ -272,7 +272,7 @@ pub(super) fn fig8a(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig8b(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig8b(s: &Size) -> Result<Plot, Msg> {
     let o = over_n(s)?;
     let th = vec![
         o.theory(|v| Some(v.delta0_e)),
@@ -288,7 +288,7 @@ pub(super) fn fig8b(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig8c(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig8c(s: &Size) -> Result<Plot, Msg> {
     let o = over_n(s)?;
     let series = o
         .dmf
@@ -329,7 +329,7 @@ pub(super) fn fig8c(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig8d(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig8d(s: &Size) -> Result<Plot, Msg> {
     let o = over_n(s)?;
     let log_abs = |v: f64| (v != 0.0).then(|| v.abs().log10());
     let th = vec![o.theory(|v| log_abs(v.a_e)), o.theory(|v| log_abs(v.a_i))];
@@ -364,7 +364,7 @@ pub(super) fn fig8d(s: &Size) -> Result<Plot, String> {
 /// t = 300 after 500).
 static CORRELATIONS: Shared<Vec<(f64, Vec<Realization>)>> = Shared::new();
 
-fn correlations(s: &Size) -> Result<&'static Vec<(f64, Vec<Realization>)>, String> {
+fn correlations(s: &Size) -> Result<&'static Vec<(f64, Vec<Realization>)>, Msg> {
     CORRELATIONS.get(|| {
         let base = with(Params::default(), 1e4, 1.5, 0.0);
         let w = Window {
@@ -412,7 +412,7 @@ fn log_log(
     ]
 }
 
-pub(super) fn fig9a(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig9a(s: &Size) -> Result<Plot, Msg> {
     let rows = correlations(s)?;
     let series = [
         ("rho_ee", "rho^EE", svg::ORANGE),
@@ -436,7 +436,7 @@ pub(super) fn fig9a(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig9b(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig9b(s: &Size) -> Result<Plot, Msg> {
     let rows = correlations(s)?;
     let mut r_series: Vec<Series> = [("r_e", "R^E", svg::ORANGE), ("r_i", "R^I", svg::BLUE)]
         .into_iter()
@@ -472,7 +472,7 @@ pub(super) fn fig9b(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig13(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig13(s: &Size) -> Result<Plot, Msg> {
     use rayon::prelude::*;
     let (ns, reals, k, t) = if s.full {
         (vec![5000.0, 10000.0, 20000.0], 20u64, 20, 60000.0)
@@ -482,7 +482,7 @@ pub(super) fn fig13(s: &Size) -> Result<Plot, String> {
     let j0s = lin_grid(0.2, 2.0, k);
     let mut series = Vec::new();
     for n in ns {
-        let pts: Result<Vec<(f64, f64)>, String> = j0s
+        let pts: Result<Vec<(f64, f64)>, Msg> = j0s
             .par_iter()
             .map(|&j0| {
                 let mut v: Vec<f64> = (1..=reals)

@@ -101,11 +101,7 @@ impl Size {
     }
 }
 
-type Figure = (
-    &'static str,
-    &'static str,
-    fn(&Size) -> Result<Plot, String>,
-);
+type Figure = (&'static str, &'static str, fn(&Size) -> Result<Plot, Msg>);
 
 /// Every figure: id, what the paper's panel shows (the caption on the index page), builder.
 fn figures() -> Vec<Figure> {
@@ -333,8 +329,31 @@ fn lines_and_markers(
     series
 }
 
-fn es<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+/// A figure's failure, said in one line (kept as text: figures share cached results, so the
+/// error must be `Clone`).
+#[derive(Clone, Debug)]
+struct Msg(String);
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<verify::Error> for Msg {
+    fn from(e: verify::Error) -> Self {
+        Msg(e.to_string())
+    }
+}
+
+impl From<String> for Msg {
+    fn from(e: String) -> Self {
+        Msg(e)
+    }
+}
+
+fn es<E: std::fmt::Display>(e: E) -> Msg {
+    Msg(e.to_string())
 }
 
 fn with(p: Params, n: f64, j0: f64, i0: f64) -> Params {
@@ -376,13 +395,13 @@ fn acf_series(
 
 /// A value computed once per process and shared by the figures that need it (e.g. one LIF
 /// run for Figs. 11B and 11D); errors are shared too.
-struct Shared<T>(std::sync::OnceLock<Result<T, String>>);
+struct Shared<T>(std::sync::OnceLock<Result<T, Msg>>);
 
 impl<T> Shared<T> {
     const fn new() -> Self {
         Shared(std::sync::OnceLock::new())
     }
-    fn get(&self, make: impl FnOnce() -> Result<T, String>) -> Result<&T, String> {
+    fn get(&self, make: impl FnOnce() -> Result<T, Msg>) -> Result<&T, Msg> {
         self.0.get_or_init(make).as_ref().map_err(Clone::clone)
     }
 }
@@ -474,7 +493,7 @@ pub(crate) fn cmd_reproduce(a: &ReproduceArgs) -> Result<(), Failure> {
                     "balnet reproduce: [{:>2}/{total}] {name} FAILED: {e}",
                     k + 1
                 );
-                failed.push(json!({"figure": id, "error": e}));
+                failed.push(json!({"figure": id, "error": e.0}));
             }
         }
     }

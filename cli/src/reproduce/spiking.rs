@@ -26,7 +26,7 @@ fn lif_rate_model() -> Params {
 /// silent state phi = 0, where phi' = 0, r = 0 and no J_c exists.
 const I0S_FIG10: [f64; 3] = [1.2, 1.6, 2.0];
 
-pub(super) fn fig10c(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig10c(s: &Size) -> Result<Plot, Msg> {
     let colors = [svg::BLUE, svg::RED, svg::GREEN];
     let k = if s.full { 10 } else { 5 };
     let mut series = Vec::new();
@@ -62,7 +62,7 @@ pub(super) fn fig10c(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig10d(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig10d(_s: &Size) -> Result<Plot, Msg> {
     Ok(Plot {
         title: "J_c against N, LIF transfer function (Eq. 13), tau_syn = 10".into(),
         x_label: "log10 N".into(),
@@ -79,7 +79,7 @@ pub(super) fn fig10d(_s: &Size) -> Result<Plot, String> {
 /// Figs. 11B and 11D.
 static LIF_RUN: Shared<LifSummary> = Shared::new();
 
-fn lif_run(s: &Size) -> Result<&'static LifSummary, String> {
+fn lif_run(s: &Size) -> Result<&'static LifSummary, Msg> {
     LIF_RUN.get(|| {
         let p = Params::lif_paper();
         let net = LifNetwork::new(protocol::network_for(&p, 1, None)?.conn, p).map_err(es)?;
@@ -93,7 +93,7 @@ fn lif_run(s: &Size) -> Result<&'static LifSummary, String> {
     })
 }
 
-pub(super) fn fig11b(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig11b(s: &Size) -> Result<Plot, Msg> {
     let r = lif_run(s)?;
     let ne = r.rates.len() * 4 / 5;
     let (rates_e, rates_i) = r.rates.split_at(ne);
@@ -142,7 +142,7 @@ pub(super) fn fig11b(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig11d(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig11d(s: &Size) -> Result<Plot, Msg> {
     let p = Params::lif_paper();
     let r = lif_run(s)?;
     // The rate model (Eqs. 12-13) on the same network, Euler at dt = 0.1 tau_m = tau_syn / 100.

@@ -8,7 +8,7 @@ use theory::ssn::mean_field::LifNetwork;
 
 use super::*;
 
-fn network(name: &str) -> Result<LifNetwork, String> {
+fn network(name: &str) -> Result<LifNetwork, Msg> {
     let text = verify::golden::SSN_NETWORKS
         .iter()
         .find(|(n, _)| *n == name)
@@ -19,7 +19,7 @@ fn network(name: &str) -> Result<LifNetwork, String> {
 
 /// Stable solutions (nu_E, nu_I) of Phi_sc and of the SSN along mu_ext, as points (several
 /// per input where the network is bistable), below 60 Hz.
-fn theory_curves(net: &LifNetwork, mus: &[f64], r: f64) -> Result<[Vec<(f64, f64)>; 4], String> {
+fn theory_curves(net: &LifNetwork, mus: &[f64], r: f64) -> Result<[Vec<(f64, f64)>; 4], Msg> {
     let ssn = net.to_ssn(10.0).map_err(es)?;
     let mut out: [Vec<(f64, f64)>; 4] = Default::default();
     for &m in mus {
@@ -44,7 +44,7 @@ fn simulate(
     inputs: &[f64],
     r: f64,
     s: &Size,
-) -> Result<Vec<(f64, f64, f64)>, String> {
+) -> Result<Vec<(f64, f64, f64)>, Msg> {
     let duration = if s.full { 5.0 } else { 1.5 };
     let sim = SsnLif::new(net, 1e-4, 1).map_err(es)?;
     let proto: Vec<Segment> = inputs
@@ -110,7 +110,7 @@ fn branches(
     out
 }
 
-pub(super) fn ssn2a(s: &Size) -> Result<Plot, String> {
+pub(super) fn ssn2a(s: &Size) -> Result<Plot, Msg> {
     let net = network("supersaturating")?;
     let r = 1.5;
     let mus = lin_grid(0.0, 2000.0, 81);
@@ -140,7 +140,7 @@ pub(super) fn ssn2a(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn ssn4a(s: &Size) -> Result<Plot, String> {
+pub(super) fn ssn4a(s: &Size) -> Result<Plot, Msg> {
     let net = network("bistable")?;
     let r = 1.0;
     let mus = lin_grid(0.0, 300.0, 121);
@@ -184,7 +184,7 @@ fn regime_map(
     r: (f64, f64),
     s: &Size,
     title: &str,
-) -> Result<Plot, String> {
+) -> Result<Plot, Msg> {
     let net = network(name)?;
     let ssn = net.to_ssn(10.0).map_err(es)?;
     let k = if s.full { 200 } else { 60 };
@@ -236,7 +236,7 @@ fn regime_map(
     })
 }
 
-pub(super) fn ssn5a(s: &Size) -> Result<Plot, String> {
+pub(super) fn ssn5a(s: &Size) -> Result<Plot, Msg> {
     regime_map(
         "bistable",
         (0.0, 600.0),
@@ -246,7 +246,7 @@ pub(super) fn ssn5a(s: &Size) -> Result<Plot, String> {
     )
 }
 
-pub(super) fn ssn5b(s: &Size) -> Result<Plot, String> {
+pub(super) fn ssn5b(s: &Size) -> Result<Plot, Msg> {
     regime_map(
         "negative_det",
         (0.0, 600.0),

@@ -19,7 +19,7 @@ use crate::svg::{Heatmap, histogram};
 pub(super) const TIME: &str = "t (units of the leak time constant)";
 
 /// Rate traces phi(x) of E neurons 0-3 (red) and I neurons 0-3 (blue), as in Fig. 1.
-fn traces(j0: f64, s: &Size) -> Result<Plot, String> {
+fn traces(j0: f64, s: &Size) -> Result<Plot, Msg> {
     let p = with(Params::default(), s.n_sim, j0, 0.0);
     let net = protocol::network_for(&p, 1, None)?;
     let ne = net.n_e();
@@ -82,19 +82,19 @@ fn traces(j0: f64, s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig1a(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig1a(s: &Size) -> Result<Plot, Msg> {
     traces(0.1, s)
 }
 
-pub(super) fn fig1b(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig1b(s: &Size) -> Result<Plot, Msg> {
     traces(0.87, s)
 }
 
-pub(super) fn fig1c(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig1c(s: &Size) -> Result<Plot, Msg> {
     traces(1.5, s)
 }
 
-pub(super) fn fig2a(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig2a(s: &Size) -> Result<Plot, Msg> {
     let base = with(Params::default(), 1e4, 0.1, 0.0);
     let grid = log_grid(1e3, 1e12, 40);
     let mut theory = vec![Vec::new(), Vec::new(), Vec::new()];
@@ -134,7 +134,7 @@ pub(super) fn fig2a(s: &Size) -> Result<Plot, String> {
 const CUT_J0: f64 = 0.1;
 const CUT_I0: f64 = 0.3;
 
-pub(super) fn fig2b(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig2b(s: &Size) -> Result<Plot, Msg> {
     let (nx, ny) = if s.full { (121, 117) } else { (61, 59) };
     let (ix, jy) = ((0.0, 3.0), (0.05, 1.5));
     let mut values = Vec::with_capacity(nx * ny);
@@ -166,7 +166,7 @@ pub(super) fn fig2b(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig2c(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig2c(_s: &Size) -> Result<Plot, Msg> {
     let mut series = Vec::new();
     for n in [1e4, 1e6, 1e8, 1e12] {
         let mut pts = Vec::new();
@@ -186,7 +186,7 @@ pub(super) fn fig2c(_s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig2d(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig2d(_s: &Size) -> Result<Plot, Msg> {
     let mut series = Vec::new();
     for n in [1e4, 1e6, 1e8, 1e12] {
         let mut pts = Vec::new();
@@ -217,7 +217,7 @@ fn hom_re_curve(n: f64, i0: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-pub(super) fn fig3a(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig3a(_s: &Size) -> Result<Plot, Msg> {
     Ok(Plot {
         title: "max Re lambda(DF_hom), N = 1e4".into(),
         x_label: "coupling J0".into(),
@@ -231,7 +231,7 @@ pub(super) fn fig3a(_s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig3b(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig3b(_s: &Size) -> Result<Plot, Msg> {
     Ok(Plot {
         title: "max Re lambda(DF_hom), I0 = 2".into(),
         x_label: "coupling J0".into(),
@@ -245,7 +245,7 @@ pub(super) fn fig3b(_s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig4a(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig4a(s: &Size) -> Result<Plot, Msg> {
     let p = with(Params::default(), s.n_spec, 0.1, 0.0);
     let net = protocol::network_for(&p, 1, None)?;
     let sp = sim::spectrum::spectrum(&net).map_err(es)?;
@@ -274,7 +274,7 @@ pub(super) fn fig4a(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig4b(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig4b(s: &Size) -> Result<Plot, Msg> {
     let k = if s.full { 10 } else { 6 };
     let mut sim_pts = Vec::new();
     for j0 in lin_grid(0.1, 1.0, k) {
@@ -310,7 +310,7 @@ pub(super) fn fig4b(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig4c(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig4c(_s: &Size) -> Result<Plot, Msg> {
     Ok(Plot {
         title: "critical coupling J_c against N (Eq. 30)".into(),
         x_label: "log10 N".into(),
@@ -326,7 +326,7 @@ pub(super) fn fig4c(_s: &Size) -> Result<Plot, String> {
 /// Fig. 5C: the first of seeds 1-8 whose network settles on a heterogeneous fixed point at
 /// J0 = 1 (just above J_c), its distribution of x^E and w against the Gaussian of Eqs. 31-32
 /// and the w it implies through Eq. 1c at rest, w = 1 / (1 + u tau_D phi(x)).
-pub(super) fn fig5c(s: &Size) -> Result<Plot, String> {
+pub(super) fn fig5c(s: &Size) -> Result<Plot, Msg> {
     let n = if s.full { 1e4 } else { 4000.0 };
     let p = with(Params::default(), n, 1.0, 0.0);
     let mut found = None;
@@ -427,7 +427,7 @@ pub(super) fn fig5c(s: &Size) -> Result<Plot, String> {
     })
 }
 
-pub(super) fn fig5d(_s: &Size) -> Result<Plot, String> {
+pub(super) fn fig5d(_s: &Size) -> Result<Plot, Msg> {
     let (mut me, mut mi, mut de, mut di) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for j0 in lin_grid(0.8, 1.5, 36) {
         if let Ok(h) = het_fixed_point(

@@ -68,6 +68,7 @@ use theory::Params;
 use acceptance::{Allowance, Region, region};
 pub use acceptance::{Verdict, quantile};
 
+use crate::Error;
 use crate::params_toml::apply_overrides;
 use crate::protocol::{self, Ensemble, Extras, LifScheme, Realization, RunRegime, Window};
 
@@ -305,21 +306,12 @@ pub struct Report {
     pub inconclusive: usize,
 }
 
-/// A check that cannot be run: bad input (status 2) or a failed computation (status 1).
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    #[error("{0}")]
-    Input(String),
-    #[error("{0}")]
-    Compute(String),
-}
-
 /// Read and validate a check file (`network` is resolved against the file's directory).
-pub fn read(path: &Path) -> Result<CheckFile, CheckError> {
+pub fn read(path: &Path) -> Result<CheckFile, Error> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CheckError::Input(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
     let mut f: CheckFile = serde_json::from_str(&text)
-        .map_err(|e| CheckError::Input(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
     if let Some(n) = &f.network {
         if n.is_relative() {
             f.network = Some(path.parent().unwrap_or(Path::new(".")).join(n));
@@ -329,12 +321,12 @@ pub fn read(path: &Path) -> Result<CheckFile, CheckError> {
 }
 
 /// Check a file without running anything (parameters, network, window, statistic names).
-pub fn validate(f: &CheckFile) -> Result<(), CheckError> {
+pub fn validate(f: &CheckFile) -> Result<(), Error> {
     setup(f).map(|_| ())
 }
 
-fn bad(msg: String) -> CheckError {
-    CheckError::Input(msg)
+fn bad(msg: String) -> Error {
+    Error::Input(msg)
 }
 
 /// Everything resolved from a file: parameters, network, ensemble, window.
@@ -352,7 +344,7 @@ struct Setup {
 fn normalise_params(
     model: Model,
     params: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(serde_json::Map<String, serde_json::Value>, f64), CheckError> {
+) -> Result<(serde_json::Map<String, serde_json::Value>, f64), Error> {
     let mut p = params.clone();
     if let Some(serde_json::Value::String(t)) = p.get("transfer") {
         let v = match t.as_str() {
@@ -381,7 +373,7 @@ fn normalise_params(
     Ok((p, tau_ref))
 }
 
-fn setup(f: &CheckFile) -> Result<Setup, CheckError> {
+fn setup(f: &CheckFile) -> Result<Setup, Error> {
     if f.format != FORMAT {
         return Err(bad(format!(
             "format = '{}': this balnet reads '{FORMAT}'",
@@ -680,7 +672,7 @@ fn comparison<'a>(rs: &'a [Realization], who: Option<ObserverRegime>) -> Compari
 }
 
 /// Run the check.
-pub fn check(f: &CheckFile, opt: &CheckOptions) -> Result<Report, CheckError> {
+pub fn check(f: &CheckFile, opt: &CheckOptions) -> Result<Report, Error> {
     let s = setup(f)?;
     if opt.realizations < 2 {
         return Err(bad(format!(
@@ -698,7 +690,7 @@ pub fn check(f: &CheckFile, opt: &CheckOptions) -> Result<Report, CheckError> {
     let dmf = if opt.dmf && f.model == Model::Rate && chaotic {
         Some(
             theory::dmf::solve(&s.params, &theory::dmf::DmfOptions::default(), |_| {})
-                .map_err(|e| CheckError::Compute(e.to_string()))?
+                .map_err(|e| Error::Compute(e.to_string()))?
                 .values,
         )
     } else {
@@ -729,7 +721,7 @@ pub fn check(f: &CheckFile, opt: &CheckOptions) -> Result<Report, CheckError> {
         None => s
             .ensemble
             .sizes(&s.params)
-            .map_err(|e| CheckError::Compute(e.to_string()))?,
+            .map_err(|e| Error::Compute(e.to_string()))?,
     };
     Ok(Report {
         format: REPORT_FORMAT,
@@ -817,7 +809,7 @@ fn predict(
     s: &Setup,
     names: &[&str],
     opt: &CheckOptions,
-) -> Result<(Vec<Realization>, Prediction), CheckError> {
+) -> Result<(Vec<Realization>, Prediction), Error> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     /// Predictions of this process by key, with the seconds they cost.
@@ -877,7 +869,6 @@ fn predict(
                 &[],
             ),
         }
-        .map_err(CheckError::Compute)
     };
     let r0 = opt.realizations as u64;
     let mut rs = run(1..=r0)?;
@@ -1006,7 +997,7 @@ fn verdict(
     cmp: &Comparison,
     s: &Setup,
     f: &CheckFile,
-) -> Result<StatVerdict, CheckError> {
+) -> Result<StatVerdict, Error> {
     let n_obs = f.realizations;
     let allow = allowance(name, s.window.t);
     let convert = |r: &Realization, v: f64| {

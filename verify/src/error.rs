@@ -1,0 +1,71 @@
+//! The one error type of the library API under both fronts (the `balnet` command line and the
+//! Python package).
+//!
+//! Every variant says whose fault it is: [`Error::is_input`] is true for bad input (a parameter
+//! out of range, a malformed or missing file), which the command line reports with exit status
+//! 2 and Python raises as `ValueError`; the rest are computations that failed (no convergence,
+//! no root, divergence), exit status 1 and `balnet.ComputationError`, carrying their numbers.
+
+use sim::SimError;
+use theory::TheoryError;
+
+/// An error of the verify library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input, with one line naming the parameter or file and what is valid.
+    #[error("{0}")]
+    Input(String),
+    /// A computation of this crate failed (e.g. a golden quantity could not be evaluated).
+    #[error("{0}")]
+    Compute(String),
+    /// From the theory crate: bad parameters, or a solver that failed with its residual.
+    #[error(transparent)]
+    Theory(#[from] TheoryError),
+    /// From the sim crate: bad parameters or files, or a simulation that diverged.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// A file that could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl From<theory::ParamError> for Error {
+    fn from(e: theory::ParamError) -> Self {
+        Error::Theory(TheoryError::Param(e))
+    }
+}
+
+impl Error {
+    /// Bad input (the user's to fix) rather than a failed computation.
+    pub fn is_input(&self) -> bool {
+        match self {
+            Error::Input(_) => true,
+            Error::Compute(_) => false,
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            Error::Theory(e) => matches!(
+                e,
+                TheoryError::Param(_) | TheoryError::NoBalancedLimit { .. }
+            ),
+            Error::Sim(e) => match e {
+                SimError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+                SimError::Param(_)
+                | SimError::Invalid { .. }
+                | SimError::Unsupported(_)
+                | SimError::Format(_)
+                | SimError::Checkpoint { .. } => true,
+                SimError::Diverged { .. } => false,
+            },
+        }
+    }
+
+    /// The exit status of the command line: 2 for bad input, 1 for a failed computation.
+    pub fn exit_status(&self) -> u8 {
+        if self.is_input() { 2 } else { 1 }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
