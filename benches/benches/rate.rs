@@ -98,7 +98,10 @@ fn lyapunov_cost(c: &mut Criterion) {
     };
     g.bench_function("lyapunov_k2_100_steps", |b| {
         pool.install(|| {
-            b.iter(|| sim::tangent::lyapunov(&net, y0.clone(), &spec, 1, &mut |_| {}).unwrap())
+            b.iter(|| {
+                sim::tangent::lyapunov(&net, y0.clone(), &spec, 1, &mut sim::checkpoint::Silent)
+                    .unwrap()
+            })
         })
     });
     g.finish();

@@ -68,20 +68,64 @@ impl From<sim::SimError> for Failure {
     }
 }
 
-/// Progress on stderr (only when it is a terminal, so logs stay clean).
-pub(crate) fn progress(label: &'static str) -> impl FnMut(f64) {
+/// Print `result` as one JSON object (its serde serialisation: the library's result type is
+/// the command's schema) or the human-readable text.
+pub(crate) fn emit_result<T: serde::Serialize>(
+    json_mode: bool,
+    result: &T,
+    human: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    let value = if json_mode {
+        serde_json::to_value(result).map_err(|e| Failure(e.to_string(), 1))?
+    } else {
+        Value::Null
+    };
+    emit(json_mode, value, human);
+    Ok(())
+}
+
+/// Progress of a long run on stderr (only when it is a terminal, so logs stay clean), and the
+/// note that a run resumed from its checkpoint.
+pub(crate) struct Bar {
+    label: &'static str,
+    tty: bool,
+    last: i64,
+}
+
+/// A progress bar for the run `label`.
+pub(crate) fn progress(label: &'static str) -> Bar {
     use std::io::IsTerminal;
-    let tty = std::io::stderr().is_terminal();
-    let mut last = -1i64;
-    move |frac: f64| {
+    Bar {
+        label,
+        tty: std::io::stderr().is_terminal(),
+        last: -1,
+    }
+}
+
+impl Bar {
+    /// Show `frac` of the run done (every 5 %).
+    pub(crate) fn show(&mut self, frac: f64) {
         let pct = (frac * 100.0).floor() as i64;
-        if tty && pct != last && pct % 5 == 0 {
-            last = pct;
-            eprint!("\r{label}: {pct:3}%");
+        if self.tty && pct != self.last && pct % 5 == 0 {
+            self.last = pct;
+            eprint!("\r{}: {pct:3}%", self.label);
             if pct >= 100 {
                 eprintln!();
             }
         }
+    }
+}
+
+impl sim::checkpoint::Control for Bar {
+    fn resumed(&mut self, path: &std::path::Path, step: u64, total: u64) {
+        eprintln!(
+            "balnet: resuming from {} at step {step} of {total}",
+            path.display()
+        );
+    }
+    fn progress(&mut self, done: f64) -> std::ops::ControlFlow<()> {
+        self.show(done);
+        std::ops::ControlFlow::Continue(())
     }
 }
 

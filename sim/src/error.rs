@@ -16,6 +16,9 @@ pub enum SimError {
     Diverged { t: f64, step: u64, what: String },
     #[error("{0}")]
     Unsupported(String),
+    /// The caller stopped the run (e.g. Ctrl-C in Python); nothing was written after it.
+    #[error("interrupted at step {step}")]
+    Interrupted { step: u64 },
     #[error("malformed network or state file: {0}")]
     Format(String),
     #[error("checkpoint {path}: {why}")]

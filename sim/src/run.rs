@@ -11,15 +11,10 @@ use rand_distr::{Distribution, StandardNormal};
 use rustfft::{FftPlanner, num_complex::Complex};
 use serde::{Deserialize, Serialize};
 
-use std::path::Path;
-
-use theory::Params;
 pub use theory::acf::tau_dec;
 
-use crate::connectivity::Sizes;
 use crate::correlations::{CorrAcc, Correlations};
 use crate::error::SimError;
-use crate::files::{read_optional, write_atomic};
 use crate::integrate::{Integrator, Method};
 use crate::network::{RateNetwork, Work};
 
@@ -66,6 +61,30 @@ pub struct Observe {
     /// The correlation coefficients of Eqs. 59-61, sampled every this many steps. Runs the
     /// measured window twice (see [`crate::correlations`]).
     pub correlations: Option<usize>,
+}
+
+impl Observe {
+    /// The standard observers of balnet's rate runs, the same for the command line, Python and
+    /// the oracle: population means, per-neuron input statistics, and the autocovariance of mu
+    /// over 200 neurons per population sampled every 0.1 time units, up to a lag of
+    /// 50 tau_syn. The lag scales with tau_syn, the time constant of the x-equations (Eq. 12;
+    /// 1 in Eq. 1): the autocovariance decays on that scale, so a fixed lag of 50 would cut it
+    /// off at tau_syn = 10 (test `standard_acf_lag_scales_with_tau_syn` in `tests/run.rs`).
+    pub fn standard(p: &theory::Params, dt: f64) -> Observe {
+        let every = ((0.1 / dt).round() as usize).max(1);
+        Observe {
+            means: true,
+            per_neuron: true,
+            acf: Some(AcfSpec {
+                neurons: 200,
+                every,
+                max_lag: 50.0 * p.tau_syn,
+            }),
+            traces: Vec::new(),
+            trace_every: every,
+            correlations: None,
+        }
+    }
 }
 
 /// How to run.
@@ -216,85 +235,51 @@ impl Stepper for Precomputed<'_> {
     }
 }
 
-/// A run saved to disk with what identifies its network (JSON; doubles round-trip exactly).
-#[derive(Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub format: String,
-    pub params: Params,
-    pub sizes: Sizes,
-    pub fingerprint: u64,
-    pub run: Run,
-}
-
 /// The `format` tag of checkpoint files.
 pub const CHECKPOINT_FORMAT: &str = "balnet-checkpoint/1";
 
-impl Checkpoint {
-    /// Save `run` to `path` atomically.
-    pub fn save(path: &Path, net: &RateNetwork, run: &Run) -> Result<(), SimError> {
-        let c = CheckpointRef {
-            format: CHECKPOINT_FORMAT,
-            params: &net.params,
-            sizes: &net.conn.sizes,
-            fingerprint: net.fingerprint(),
-            run,
-        };
-        write_atomic(path, |w| {
-            serde_json::to_writer(&mut *w, &c).map_err(std::io::Error::other)
-        })
-        .map(|_| ())
-    }
+impl crate::checkpoint::Resumable for Run {
+    type Network = RateNetwork;
+    type Spec = RunSpec;
+    const FORMAT: &'static str = CHECKPOINT_FORMAT;
 
-    /// Load the run saved at `path` if the file exists; it must belong to the same network,
-    /// parameters and run specification.
-    pub fn load(path: &Path, net: &RateNetwork, spec: &RunSpec) -> Result<Option<Run>, SimError> {
-        let Some(text) = read_optional(path)? else {
-            return Ok(None);
-        };
-        let bad = |why: &str| SimError::Checkpoint {
-            path: path.display().to_string(),
-            why: why.to_string(),
-        };
-        let c: Checkpoint = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
-        if c.format != CHECKPOINT_FORMAT {
-            return Err(bad(&format!(
-                "format '{}', expected '{CHECKPOINT_FORMAT}'",
-                c.format
-            )));
+    fn identity(net: &RateNetwork) -> crate::checkpoint::Identity {
+        crate::checkpoint::Identity {
+            params: net.params,
+            sizes: net.conn.sizes,
+            fingerprint: net.fingerprint(),
         }
-        if c.params != net.params || c.sizes != net.conn.sizes || c.fingerprint != net.fingerprint()
-        {
-            return Err(bad(
-                "it belongs to another network or other parameters (remove it to start afresh)",
-            ));
-        }
-        let (a, b) = (&c.run.spec, spec);
-        let differs = [
+    }
+    fn mismatch(a: &RunSpec, b: &RunSpec) -> Option<&'static str> {
+        [
             ("dt", a.dt != b.dt),
             ("t", a.t != b.t),
             ("transient", a.transient != b.transient),
             ("method", a.method != b.method),
             ("observers (e.g. --trace, --out)", a.observe != b.observe),
-        ];
-        if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {
-            return Err(bad(&format!(
-                "it was written with another {what}; use the same settings or remove it"
-            )));
-        }
-        if c.run.y.len() != net.dim() {
-            return Err(bad("state has the wrong length"));
-        }
-        Ok(Some(c.run))
+        ]
+        .into_iter()
+        .find_map(|(what, differs)| differs.then_some(what))
     }
-}
-
-#[derive(Serialize)]
-struct CheckpointRef<'a> {
-    format: &'a str,
-    params: &'a Params,
-    sizes: &'a Sizes,
-    fingerprint: u64,
-    run: &'a Run,
+    fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+    fn step(&self) -> u64 {
+        self.step
+    }
+    fn total_steps(&self) -> u64 {
+        Run::total_steps(self)
+    }
+    fn dt(&self) -> f64 {
+        self.spec.dt
+    }
+    fn fits(&self, net: &RateNetwork) -> bool {
+        self.y.len() == net.dim()
+    }
+    fn advance_to(&mut self, net: &RateNetwork, until: u64) -> Result<(), SimError> {
+        let mut integ = Integrator::new(net, self.spec.method);
+        self.advance(net, &mut integ, until, |_| {})
+    }
 }
 
 /// What a finished run reports (JSON keys of `balnet simulate rate`).

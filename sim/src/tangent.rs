@@ -265,7 +265,7 @@ fn run<const W: usize>(
     mut y: Vec<f64>,
     spec: &LyapunovSpec,
     seed: u64,
-    progress: &mut dyn FnMut(f64),
+    control: &mut dyn crate::checkpoint::Control,
 ) -> Result<LyapunovResult, SimError> {
     let dim = net.dim();
     let k = spec.k;
@@ -291,6 +291,7 @@ fn run<const W: usize>(
     let mut sums = [0.0; W];
     let total = n_tr + n_meas;
     let tick = (total / 100).max(1);
+    let mut last_report = std::time::Instant::now();
     for s in 1..=total {
         fused_step(net, &mut y, &mut f, dt);
         if s % every == 0 || s == n_tr || s == total {
@@ -312,8 +313,11 @@ fn run<const W: usize>(
                 }
             }
         }
-        if s % tick == 0 {
-            progress(s as f64 / total as f64);
+        if s % tick == 0 || (s % 64 == 0 && last_report.elapsed() >= REPORT_EVERY) {
+            last_report = std::time::Instant::now();
+            if control.progress(s as f64 / total as f64).is_break() {
+                return Err(SimError::Interrupted { step: s });
+            }
         }
     }
     let mut exponents: Vec<f64> = (1..=k).map(|m| sums[m] / (n_meas as f64 * dt)).collect();
@@ -326,14 +330,18 @@ fn run<const W: usize>(
     })
 }
 
+/// How often a long run reports to its [`crate::checkpoint::Control`] at least.
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// The k largest Lyapunov exponents from the state y0 (random orthonormal initial tangent
-/// vectors from `seed`, ChaCha8 stream 2^62 + 1).
+/// vectors from `seed`, ChaCha8 stream 2^62 + 1). `control` hears the fraction done every 1 %
+/// and at least five times a second, and may stop the run ([`SimError::Interrupted`]).
 pub fn lyapunov(
     net: &RateNetwork,
     y0: Vec<f64>,
     spec: &LyapunovSpec,
     seed: u64,
-    progress: &mut dyn FnMut(f64),
+    control: &mut dyn crate::checkpoint::Control,
 ) -> Result<LyapunovResult, SimError> {
     spec.validate(net.dim())?;
     if y0.len() != net.dim() {
@@ -346,10 +354,10 @@ pub fn lyapunov(
     // W = 1 + k components, padded to 4 or 8 so one presynaptic entry is one or two 256-bit
     // vectors for the AVX2 gather (padding components stay zero and are never normalised).
     match spec.k {
-        1 => run::<2>(net, y0, spec, seed, progress),
-        2 | 3 => run::<4>(net, y0, spec, seed, progress),
-        4..=7 => run::<8>(net, y0, spec, seed, progress),
-        _ => run::<9>(net, y0, spec, seed, progress),
+        1 => run::<2>(net, y0, spec, seed, control),
+        2 | 3 => run::<4>(net, y0, spec, seed, control),
+        4..=7 => run::<8>(net, y0, spec, seed, control),
+        _ => run::<9>(net, y0, spec, seed, control),
     }
 }
 

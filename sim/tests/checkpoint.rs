@@ -1,11 +1,12 @@
 //! Checkpoints and state files: an interrupted run resumes bit for bit.
 
 use sim::Params;
+use sim::checkpoint::{self, Checkpoints, Control};
 use sim::connectivity::{Autapses, Connectivity, Sizes};
 use sim::files::{read_state, write_state};
 use sim::integrate::{Integrator, Method};
 use sim::network::RateNetwork;
-use sim::run::{AcfSpec, Checkpoint, Observe, Run, RunSpec, initial_state};
+use sim::run::{AcfSpec, Observe, Run, RunSpec, initial_state};
 
 fn network(j0: f64) -> RateNetwork {
     let p = Params {
@@ -48,15 +49,21 @@ fn resumed_run_equals_uninterrupted_run() {
 
     let path = std::env::temp_dir().join(format!("balnet-ckpt-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    assert!(Checkpoint::load(&path, &net, &spec()).unwrap().is_none());
+    assert!(
+        checkpoint::load::<Run>(&path, &net, &spec())
+            .unwrap()
+            .is_none()
+    );
     // Interrupt in the transient, in pass 1 and in the correlation replay (pass 2): total
     // steps = 100 + 2 * 200.
     let mut part = Run::new(&net, spec(), y0).unwrap();
     for stop in [57, 180, 420] {
         let mut integ = Integrator::new(&net, Method::Heun);
         part.advance(&net, &mut integ, stop, |_| {}).unwrap();
-        Checkpoint::save(&path, &net, &part).unwrap();
-        part = Checkpoint::load(&path, &net, &spec()).unwrap().unwrap();
+        checkpoint::save(&path, &net, &part).unwrap();
+        part = checkpoint::load::<Run>(&path, &net, &spec())
+            .unwrap()
+            .unwrap();
         assert_eq!(part.step, stop);
     }
     let mut integ = Integrator::new(&net, Method::Heun);
@@ -72,14 +79,14 @@ fn resumed_run_equals_uninterrupted_run() {
 
     // A checkpoint of another network, or of other run settings, is refused.
     let other = network(1.4);
-    let e = Checkpoint::load(&path, &other, &spec())
+    let e = checkpoint::load::<Run>(&path, &other, &spec())
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("another network"), "{e}");
     let mut s2 = spec();
     s2.t = 11.0;
-    let e = Checkpoint::load(&path, &net, &s2)
+    let e = checkpoint::load::<Run>(&path, &net, &s2)
         .err()
         .unwrap()
         .to_string();
@@ -104,4 +111,77 @@ fn state_files_round_trip_exactly() {
             .contains("not finite")
     );
     std::fs::remove_file(&path).unwrap();
+}
+
+/// Stops the run at the first report past `stop_at` of it.
+struct StopAt {
+    stop_at: f64,
+    reports: usize,
+    resumed_at: Option<u64>,
+}
+
+impl Control for StopAt {
+    fn resumed(&mut self, _path: &std::path::Path, step: u64, _total: u64) {
+        self.resumed_at = Some(step);
+    }
+    fn progress(&mut self, done: f64) -> std::ops::ControlFlow<()> {
+        self.reports += 1;
+        if done >= self.stop_at && done < 1.0 {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+}
+
+#[test]
+fn run_with_checkpoints_stops_when_asked_and_resumes_bit_for_bit() {
+    let net = network(1.5);
+    let y0 = initial_state(&net, 3);
+    let mut whole = Run::new(&net, spec(), y0.clone()).unwrap();
+    let mut integ = Integrator::new(&net, Method::Heun);
+    whole.advance(&net, &mut integ, u64::MAX, |_| {}).unwrap();
+
+    let path = std::env::temp_dir().join(format!("balnet-rwc-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let ck = Checkpoints {
+        path: Some(path.clone()),
+        every: Some(1.0),
+    };
+    // Stopped a quarter of the way: an Interrupted error, a checkpoint on disk.
+    let mut stop = StopAt {
+        stop_at: 0.25,
+        reports: 0,
+        resumed_at: None,
+    };
+    let fresh = || Run::new(&net, spec(), y0.clone());
+    let e = checkpoint::run_with_checkpoints(&net, &spec(), fresh, &ck, &mut stop).unwrap_err();
+    assert!(matches!(e, sim::SimError::Interrupted { .. }), "{e}");
+    assert!(path.exists());
+    // Resumed to the end: the same bits as the run in one piece.
+    let mut go_on = StopAt {
+        stop_at: 2.0,
+        reports: 0,
+        resumed_at: None,
+    };
+    let fresh = || Run::new(&net, spec(), y0.clone());
+    let done = checkpoint::run_with_checkpoints(&net, &spec(), fresh, &ck, &mut go_on).unwrap();
+    let at = go_on.resumed_at.expect("resumed from the checkpoint");
+    assert!(
+        at > 0 && at < 500,
+        "resumed at step {at}: where the first run stopped"
+    );
+    assert!(go_on.reports >= 2);
+    assert_eq!(done.y, whole.y);
+    let json = |s: &sim::run::Summary| serde_json::to_string(s).unwrap();
+    assert_eq!(json(&done.summary(&net)), json(&whole.summary(&net)));
+    std::fs::remove_file(&path).unwrap();
+    // An invalid interval is refused before anything runs.
+    let bad = Checkpoints {
+        path: None,
+        every: Some(0.0),
+    };
+    let fresh = || Run::new(&net, spec(), y0.clone());
+    let e = checkpoint::run_with_checkpoints(&net, &spec(), fresh, &bad, &mut go_on).unwrap_err();
+    assert!(e.to_string().contains("checkpoint-every"), "{e}");
 }

@@ -123,7 +123,7 @@ fn chaotic_run_is_bitwise_identical_for_1_and_2_threads() {
     let y0 = sim::run::initial_state(&net, 3);
     let lyap = |threads| {
         pool(threads).install(|| {
-            sim::tangent::lyapunov(&net, y0.clone(), &spec, 3, &mut |_| {})
+            sim::tangent::lyapunov(&net, y0.clone(), &spec, 3, &mut sim::checkpoint::Silent)
                 .unwrap()
                 .exponents
         })
@@ -191,4 +191,54 @@ fn divergence_stops_with_the_time() {
         Err(SimError::Diverged { step, t, .. }) => assert!(step == 16 && (t - 0.8).abs() < 1e-12),
         other => panic!("expected divergence, got {other:?}"),
     }
+}
+
+#[test]
+fn standard_acf_lag_scales_with_tau_syn() {
+    // The rate model of the LIF network (Eq. 12: tau_syn = 10, LIF transfer) in its chaotic
+    // regime. Its input autocovariance decays on the scale of tau_syn, so the standard
+    // observer's lag of 50 tau_syn = 500 reaches the decay, where a fixed lag of 50 (what
+    // `simulate rate` used before) cuts it off while still large.
+    let p = Params {
+        n: 2000.0,
+        j0: 1.0,
+        i0: 1.2,
+        ..Params::lif_paper()
+    };
+    let net = network(p, 2);
+    let dt = 0.1;
+    let spec = RunSpec {
+        dt,
+        t: 3000.0,
+        transient: 300.0,
+        method: Method::Euler,
+        observe: Observe::standard(&p, dt),
+    };
+    let run = simulate(&net, spec, 1).unwrap();
+    let s = run.summary(&net);
+    assert_eq!(
+        s.regime,
+        Regime::TimeDependent,
+        "chaotic at these parameters"
+    );
+    let lag = |t: f64| (t / s.lag_dt).round() as usize;
+    assert_eq!(s.acf_e.len(), lag(500.0) + 1, "lags 0 ..= 50 tau_syn");
+    // The standard record reaches the decay (C < 0.05 C(0), where theory::acf::tau_dec closes
+    // its fit window); cut at a lag of 50 it stops at C(50)/C(0) = 0.11 (seen), so the ACF a
+    // user compares or plots would miss its tail. (tau_dec itself moves only 1 %: 24.28 vs
+    // 24.02, seen.)
+    let c0 = s.acf_e[0];
+    let at50 = s.acf_e[lag(50.0)] / c0;
+    let tail = s.acf_e[lag(400.0)..]
+        .iter()
+        .map(|c| (c / c0).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        at50 > 0.05,
+        "C(50)/C(0) = {at50:.3}: a lag of 50 stops before the decay"
+    );
+    assert!(
+        tail < 0.05,
+        "max |C|/C(0) over lags 400..500 = {tail:.3}: decayed"
+    );
 }

@@ -96,7 +96,14 @@ fn largest_exponent_is_the_rightmost_eigenvalue_at_a_stable_fixed_point() {
         t_ort: 5.0,
         zero_tol: 5e-3,
     };
-    let res = lyapunov(&net, fixed_point_state(&net, &fp), &spec, 1, &mut |_| {}).unwrap();
+    let res = lyapunov(
+        &net,
+        fixed_point_state(&net, &fp),
+        &spec,
+        1,
+        &mut sim::checkpoint::Silent,
+    )
+    .unwrap();
     assert!(res.exponents[0] < 0.0);
     assert!(
         (res.exponents[0] - expected).abs() < 2e-3,
@@ -126,7 +133,14 @@ fn strong_coupling_is_chaotic() {
         t_ort: 5.0,
         zero_tol: 5e-3,
     };
-    let res = lyapunov(&net, initial_state(&net, 1), &spec, 1, &mut |_| {}).unwrap();
+    let res = lyapunov(
+        &net,
+        initial_state(&net, 1),
+        &spec,
+        1,
+        &mut sim::checkpoint::Silent,
+    )
+    .unwrap();
     assert!(res.exponents[0] > 0.01, "{:?}", res.exponents);
     assert_eq!(res.regime, LyapunovRegime::Chaos);
 }
@@ -159,7 +173,7 @@ fn full_spectrum_sums_to_the_mean_trace() {
         zero_tol: 1e-3,
     };
     let y0 = initial_state(&net, 4);
-    let res = lyapunov(&net, y0.clone(), &spec, 1, &mut |_| {}).unwrap();
+    let res = lyapunov(&net, y0.clone(), &spec, 1, &mut sim::checkpoint::Silent).unwrap();
     let sum: f64 = res.exponents.iter().sum();
     // Replay the same trajectory (the plain Euler step is bitwise the fused one).
     let mut integ = Integrator::new(&net, Method::Euler);

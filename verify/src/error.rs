@@ -56,7 +56,7 @@ impl Error {
                 | SimError::Unsupported(_)
                 | SimError::Format(_)
                 | SimError::Checkpoint { .. } => true,
-                SimError::Diverged { .. } => false,
+                SimError::Diverged { .. } | SimError::Interrupted { .. } => false,
             },
         }
     }

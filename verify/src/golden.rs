@@ -693,3 +693,111 @@ pub fn run_row(file: &str, case: &Case) -> Row {
         seconds: start.elapsed().as_secs_f64(),
     }
 }
+
+/// The golden files balnet was built with (`golden/*.toml` of the source tree), for callers
+/// without the source tree (the Python package, an installed binary).
+pub fn builtin() -> Result<Vec<(String, GoldenFile)>, Error> {
+    const FILES: [(&str, &str); 5] = [
+        ("dmf.toml", include_str!("../../golden/dmf.toml")),
+        ("lif.toml", include_str!("../../golden/lif.toml")),
+        ("rate.toml", include_str!("../../golden/rate.toml")),
+        ("ssn.toml", include_str!("../../golden/ssn.toml")),
+        ("theory.toml", include_str!("../../golden/theory.toml")),
+    ];
+    FILES
+        .iter()
+        .map(|(name, text)| {
+            let f: GoldenFile =
+                toml::from_str(text).map_err(|e| Error::Input(format!("{name}: {e}")))?;
+            Ok((name.to_string(), f))
+        })
+        .collect()
+}
+
+/// Which golden cases to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Include the slow tier (minutes).
+    pub full: bool,
+    /// Only cases whose id, quantity or file name contains this text.
+    pub only: Option<String>,
+}
+
+/// The verdicts of a set of golden cases (the JSON of `balnet verify`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Verification {
+    pub cases: Vec<Row>,
+    pub passed: usize,
+    pub failed: usize,
+    /// Documented known failures and unexpected passes.
+    pub known_failures: usize,
+}
+
+/// Run the selected cases of `files` in file order; `progress(k, total, row)` hears each case
+/// as it finishes.
+pub fn run_cases(
+    files: &[(String, GoldenFile)],
+    sel: &Selection,
+    mut progress: impl FnMut(usize, usize, &Row),
+) -> Result<Verification, Error> {
+    let only = sel.only.as_deref();
+    let selected: Vec<(&str, &Case)> = files
+        .iter()
+        .flat_map(|(name, f)| f.cases.iter().map(move |c| (name.as_str(), c)))
+        .filter(|(_, c)| sel.full || c.tier == Tier::Fast)
+        .filter(|(name, c)| {
+            only.is_none_or(|s| c.id.contains(s) || c.quantity.contains(s) || name.contains(s))
+        })
+        .collect();
+    if selected.is_empty() {
+        return Err(Error::Input(format!(
+            "no golden case matches --only {}",
+            only.unwrap_or("")
+        )));
+    }
+    let total = selected.len();
+    let cases: Vec<Row> = selected
+        .into_iter()
+        .enumerate()
+        .map(|(k, (file, case))| {
+            let row = run_row(file, case);
+            progress(k + 1, total, &row);
+            row
+        })
+        .collect();
+    let count = |f: &dyn Fn(Verdict) -> bool| cases.iter().filter(|r| f(r.verdict)).count();
+    Ok(Verification {
+        passed: count(&|v| v == Verdict::Pass),
+        failed: count(&|v| v.is_failure()),
+        known_failures: count(&|v| matches!(v, Verdict::KnownFailure | Verdict::UnexpectedPass)),
+        cases,
+    })
+}
+
+impl serde::Serialize for Row {
+    /// One case: the keys the oracle's users rely on (keep them stable).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = &self.case;
+        let (lo, hi) = c.bounds().unwrap_or((f64::NAN, f64::NAN));
+        let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
+        let mut m = s.serialize_map(Some(16))?;
+        m.serialize_entry("id", &c.id)?;
+        m.serialize_entry("file", &self.file)?;
+        m.serialize_entry("quantity", &c.quantity)?;
+        m.serialize_entry("params", &c.params)?;
+        m.serialize_entry("expected", &finite(c.expected))?;
+        m.serialize_entry("tolerance", &finite(c.tolerance))?;
+        m.serialize_entry("lower", &finite(Some(lo)))?;
+        m.serialize_entry("upper", &finite(Some(hi)))?;
+        m.serialize_entry("obtained", &finite(self.obtained))?;
+        m.serialize_entry("pass", &self.obtained.is_some_and(|x| x >= lo && x <= hi))?;
+        m.serialize_entry("verdict", &self.verdict)?;
+        m.serialize_entry("known_failure", &c.known_failure)?;
+        m.serialize_entry("error", &self.error)?;
+        m.serialize_entry("tier", &c.tier)?;
+        m.serialize_entry("source", &c.source)?;
+        m.serialize_entry("how", &c.how)?;
+        m.end()
+    }
+}

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sim::SimError;
 use sim::connectivity::{Autapses, Connectivity, Sizes};
 use sim::network::RateNetwork;
-use sim::run::{AcfSpec, Observe, Run, RunSpec, initial_state};
+use sim::run::{Observe, Run, RunSpec, initial_state};
 use theory::Params;
 
 use crate::Error;
@@ -221,26 +221,16 @@ pub fn rate_realizations_in(
 /// The run of the rate protocol: means, per-neuron variances, the ACF of 200 neurons per
 /// population every 0.1 up to 50 tau_syn, and the correlations when asked.
 fn rate_spec(p: &Params, w: &Window, extras: Extras) -> RunSpec {
-    let every = ((0.1 / w.dt).round() as usize).max(1);
     RunSpec {
         dt: w.dt,
         t: w.t,
         transient: w.transient,
         method: w.method,
         observe: Observe {
-            means: true,
-            per_neuron: true,
-            acf: Some(AcfSpec {
-                neurons: 200,
-                every,
-                // 50 time constants of Eq. 1 (tau_syn = 1 in the paper's rate model).
-                max_lag: 50.0 * p.tau_syn,
-            }),
-            traces: Vec::new(),
-            trace_every: every,
             correlations: extras
                 .correlations
                 .then_some(((0.5 / w.dt).round() as usize).max(1)),
+            ..Observe::standard(p, w.dt)
         },
     }
 }
@@ -302,7 +292,13 @@ fn rate_finish(
             t_ort: 1.0,
             zero_tol: ZERO_TOL,
         };
-        let l = sim::tangent::lyapunov(net, initial_state(net, seed), &spec, seed, &mut |_| {})?;
+        let l = sim::tangent::lyapunov(
+            net,
+            initial_state(net, seed),
+            &spec,
+            seed,
+            &mut sim::checkpoint::Silent,
+        )?;
         stats.insert("lyapunov_1".into(), l.exponents[0]);
         lyapunov_1 = Some(l.exponents[0]);
     }
@@ -366,9 +362,10 @@ pub fn lif_realizations_in(
             if scheme.exact {
                 spec.integrator = LifIntegrator::Exact;
             }
-            spec.observe.raster = !cv_windows.is_empty();
-            spec.observe.acf_neurons = 200;
-            spec.observe.acf_max_lag = 150.0;
+            spec.observe = sim::lif::LifObserve {
+                raster: !cv_windows.is_empty(),
+                ..sim::lif::LifObserve::standard(w.dt)
+            };
             let mut run = LifRun::new(&net, spec, initial_state(&net, seed))?;
             let total = run.total_steps();
             run.advance(&net, total, |_| {})?;

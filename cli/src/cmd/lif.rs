@@ -3,12 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde_json::{Value, json};
-
-use sim::lif::{
-    LifCheckpoint, LifIntegrator, LifNetwork, LifRun, LifSpec, LifSummary, cv_in_windows,
-    initial_state,
-};
+use sim::checkpoint::Checkpoints;
+use sim::lif::{LifIntegrator, LifNetwork, LifRun, LifSummary};
+use verify::api::lif::{LifSettings, simulate_lif};
 
 use crate::args::{Common, number};
 use crate::cmd::rate::{NetArgs, build_network_from, write_acf, write_traces};
@@ -65,117 +62,38 @@ pub(crate) struct LifArgs {
     checkpoint_every: Option<f64>,
 }
 
-fn bad(msg: String) -> Failure {
-    Failure(msg, 2)
-}
-
 pub(crate) fn cmd_simulate_lif(a: &LifArgs) -> Result<(), Failure> {
     let (rate_net, seed) =
         build_network_from(&a.common.model, &a.net, theory::Params::lif_paper())?;
     let params = rate_net.params;
     let net = LifNetwork::new(rate_net.conn, params)?;
-    if !(a.dt > 0.0 && a.dt <= 0.1) {
-        return Err(bad(format!(
-            "invalid dt = {}: valid range is 0 < dt <= 0.1 (units of tau_m)",
-            a.dt
-        )));
-    }
-    let windows = a.cv_window.clone().unwrap_or_default();
-    if let Some(w) = windows.iter().find(|w| !(**w > 0.0 && **w <= a.t)) {
-        return Err(bad(format!(
-            "invalid cv-window = {w}: valid range is 0 < window <= t = {}",
-            a.t
-        )));
-    }
-    let traces = match (&a.trace, &a.out) {
-        (Some(t), _) => t.clone(),
-        (None, Some(_)) => vec![0, 1, net.n_e(), net.n_e() + 1],
-        (None, None) => Vec::new(),
+    let settings = LifSettings {
+        dt: a.dt,
+        t: a.t,
+        transient: a.transient,
+        integrator: match a.integrator {
+            IntegratorArg::Euler => LifIntegrator::Euler,
+            IntegratorArg::Exact => LifIntegrator::Exact,
+        },
+        tau_ref: a.tau_ref,
+        raster: a.out.is_some(),
+        traces: match (&a.trace, &a.out) {
+            (Some(t), _) => t.clone(),
+            (None, Some(_)) => vec![0, 1, net.n_e(), net.n_e() + 1],
+            (None, None) => Vec::new(),
+        },
+        cv_windows: a.cv_window.clone().unwrap_or_default(),
+        checkpoints: Checkpoints {
+            path: a.checkpoint.clone(),
+            every: a.checkpoint_every,
+        },
     };
-    let mut spec = LifSpec::paper(a.t, a.transient);
-    spec.dt = a.dt;
-    spec.tau_ref = a.tau_ref;
-    spec.integrator = match a.integrator {
-        IntegratorArg::Euler => LifIntegrator::Euler,
-        IntegratorArg::Exact => LifIntegrator::Exact,
-    };
-    spec.observe.sample_every = ((0.1 / a.dt).round() as usize).max(1);
-    spec.observe.acf_neurons = 200;
-    spec.observe.acf_max_lag = 150.0;
-    spec.observe.raster = a.out.is_some() || !windows.is_empty();
-    spec.observe.traces = traces;
-    spec.validate()?;
-    let resumed = match &a.checkpoint {
-        Some(path) => LifCheckpoint::load(path, &net, &spec)?,
-        None => None,
-    };
-    let mut run = match resumed {
-        Some(r) => {
-            eprintln!(
-                "balnet: resuming from {} at step {} of {}",
-                a.checkpoint.as_ref().expect("resumed").display(),
-                r.step,
-                r.total_steps()
-            );
-            r
-        }
-        None => LifRun::new(&net, spec, initial_state(&net, seed))?,
-    };
-    let total = run.total_steps();
-    let chunk = match (&a.checkpoint, a.checkpoint_every) {
-        (None, _) => total,
-        (Some(_), None) => (total / 20).max(1),
-        (Some(_), Some(t)) if t > 0.0 && t.is_finite() => ((t / a.dt).round() as u64).max(1),
-        (Some(_), Some(t)) => {
-            return Err(bad(format!(
-                "invalid checkpoint-every = {t}: valid range is 0 < T < inf"
-            )));
-        }
-    };
-    let mut bar = progress("simulate lif");
-    while run.step < total {
-        let until = (run.step + chunk).min(total);
-        run.advance(&net, until, |s| bar(s as f64 / total as f64))?;
-        if let Some(path) = &a.checkpoint {
-            LifCheckpoint::save(path, &net, &run)?;
-        }
-    }
-    let s = run.summary(&net);
-    let sizes = net.rate.conn.sizes;
-    let cv_windows: Vec<Value> = windows
-        .iter()
-        .map(|&w| {
-            let cvs = cv_in_windows(&run.acc.raster, &sizes, a.transient, a.transient + a.t, w);
-            let stat = |p: usize| {
-                let v: Vec<f64> = cvs.iter().map(|c| c[p]).filter(|x| x.is_finite()).collect();
-                let n = v.len() as f64;
-                let m = v.iter().sum::<f64>() / n;
-                let se = if v.len() > 1 {
-                    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt()
-                } else {
-                    f64::NAN
-                };
-                (m, se)
-            };
-            let ((e, se_e), (i, se_i)) = (stat(0), stat(1));
-            (w, cvs.len(), e, se_e, i, se_i)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|(w, k, e, se_e, i, se_i)| {
-            json!({"window": w, "windows": k, "cv_e": e, "cv_e_stderr": se_e, "cv_i": i, "cv_i_stderr": se_i})
-        })
-        .collect();
+    let sim = simulate_lif(&net, seed, &settings, &mut progress("simulate lif"))?;
+    let s = &sim.summary;
     if let Some(dir) = &a.out {
-        write_outputs(dir, &net, &run, &s)?;
+        write_outputs(dir, &net, &sim.run, s)?;
     }
-    let mut v = serde_json::to_value(&s).map_err(|e| Failure(e.to_string(), 1))?;
-    v["n"] = json!(net.n());
-    v["seed"] = json!(seed);
-    v["dt"] = json!(a.dt);
-    if !windows.is_empty() {
-        v["cv_windows"] = Value::Array(cv_windows.clone());
-    }
+    let v = serde_json::to_value(&sim).map_err(|e| Failure(e.to_string(), 1))?;
     let p = net.params();
     emit(a.common.json, v, || {
         let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
@@ -215,16 +133,22 @@ pub(crate) fn cmd_simulate_lif(a: &LifArgs) -> Result<(), Failure> {
             opt(s.tau_dec_e),
             opt(s.tau_dec_i),
         );
-        let f = |c: &Value, k: &str| c[k].as_f64().map_or("-".to_string(), |x| format!("{x:.3}"));
-        for c in &cv_windows {
+        let f = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.3}")
+            } else {
+                "-".to_string()
+            }
+        };
+        for c in &sim.cv_windows {
             text.push_str(&format!(
                 "  CV in windows of {} tau_m: CV_E = {} +- {}   CV_I = {} +- {}  ({} windows)\n",
-                c["window"],
-                f(c, "cv_e"),
-                f(c, "cv_e_stderr"),
-                f(c, "cv_i"),
-                f(c, "cv_i_stderr"),
-                c["windows"]
+                c.window,
+                f(c.cv_e),
+                f(c.cv_e_stderr),
+                f(c.cv_i),
+                f(c.cv_i_stderr),
+                c.windows
             ));
         }
         text

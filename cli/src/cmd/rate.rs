@@ -7,14 +7,17 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use sim::checkpoint::Checkpoints;
 use sim::files::{read_state, write_state};
-use sim::integrate::{Integrator, Method};
+use sim::integrate::Method;
 use sim::network::RateNetwork;
-use sim::run::{AcfSpec, Checkpoint, Observe, Run, RunSpec, Summary, initial_state};
-use sim::tangent::{LyapunovSpec, lyapunov};
+use sim::run::{Run, Summary};
+use sim::tangent::LyapunovSpec;
+use verify::api::network::{NetworkSpec, in_degree, model_name};
+use verify::api::rate::{self as api, RateSettings};
 
 use crate::args::{Common, Model, apply_model, build_params_from, number};
-use crate::output::{Failure, emit, progress, write_atomic};
+use crate::output::{Failure, emit, emit_result, progress, write_atomic};
 use crate::svg::{Plot, Series, Style};
 
 /// Which network: generated from the model flags, or read from a directory.
@@ -44,39 +47,17 @@ impl NetArgs {
     }
 }
 
-fn in_degree(v: f64, flag: &str) -> Result<usize, Failure> {
-    if v >= 1.0 && v.fract() == 0.0 && v < 4e9 {
-        Ok(v as usize)
-    } else {
-        Err(Failure(
-            format!("invalid {flag} = {v}: valid range is a whole number >= 1"),
-            2,
-        ))
-    }
-}
-
 /// The network of the flags and the seed of the initial state.
 pub(crate) fn build_network(m: &Model, na: &NetArgs) -> Result<(RateNetwork, u64), Failure> {
     build_network_from(m, na, theory::Params::default())
 }
 
 /// As [`build_network`], with other defaults for the parameters the flags do not set.
-/// `rate` (the erf transfer function of Eq. 4) or `lif` (Eq. 13): which model parameters of a
-/// network are for.
-pub(crate) fn model_name(p: &theory::Params) -> &'static str {
-    match p.transfer {
-        theory::Transfer::Erf => "rate",
-        _ => "lif",
-    }
-}
-
 pub(crate) fn build_network_from(
     m: &Model,
     na: &NetArgs,
     defaults: theory::Params,
 ) -> Result<(RateNetwork, u64), Failure> {
-    use sim::connectivity::{Autapses, Connectivity, Sizes};
-    let seed = m.seed.unwrap_or(1.0) as u64;
     if let Some(dir) = &na.network {
         let structural = [
             ("--params", m.params.is_some()),
@@ -95,56 +76,26 @@ pub(crate) fn build_network_from(
                 2,
             ));
         }
-        let loaded = sim::network_file::read_network(dir)?;
-        let stored = loaded.meta.params;
-        // A network exported for the other model (the rate model's erf transfer function and
-        // tau_syn = 1 against the LIF network's, or the reverse) brings its structure only: the
-        // model parameters are this command's defaults, said on stderr.
-        let base = if std::mem::discriminant(&stored.transfer)
-            != std::mem::discriminant(&defaults.transfer)
-        {
-            eprintln!(
-                "note: {} was exported for the {} model (J0 = {}, I0 = {}, tau_syn = {}); its \
-                 structure is used with this model's defaults J0 = {}, I0 = {}, tau_syn = {}, \
-                 tau_D = {} unless flags set them",
-                dir.display(),
-                model_name(&stored),
-                stored.j0,
-                stored.i0,
-                stored.tau_syn,
-                defaults.j0,
-                defaults.i0,
-                defaults.tau_syn,
-                defaults.tau_d
-            );
-            theory::Params {
-                transfer: defaults.transfer,
-                tau_syn: defaults.tau_syn,
-                j0: defaults.j0,
-                i0: defaults.i0,
-                tau_d: defaults.tau_d,
-                ..stored
-            }
-        } else {
-            stored
-        };
-        let p = apply_model(base, m)?;
-        let net = loaded.rate_network_with(p)?;
-        let seed = m.seed.map_or(loaded.meta.seed, |s| s as u64);
-        return Ok((net, seed));
+        // The flags' overlay fails only on bad input (status 2, as Error::Input).
+        let loaded = verify::api::network::load(
+            dir,
+            defaults,
+            |base| apply_model(base, m).map_err(|f| verify::Error::Input(f.0)),
+            m.seed.map(|s| s as u64),
+        )?;
+        if let Some(note) = &loaded.note {
+            eprintln!("note: {note}");
+        }
+        return Ok((loaded.net, loaded.seed));
     }
     let p = build_params_from(m, defaults)?;
-    let sizes = match (na.k_e, na.k_i) {
-        (Some(ke), Some(ki)) => Sizes::sparse(&p, in_degree(ke, "k-e")?, in_degree(ki, "k-i")?)?,
-        _ => Sizes::massive(&p)?,
-    };
-    let aut = if na.no_autapses {
-        Autapses::Excluded
-    } else {
-        Autapses::Allowed
-    };
-    let conn = Connectivity::generate(sizes, seed, aut)?;
-    Ok((RateNetwork::new(conn, p), seed))
+    let mut spec = NetworkSpec::new(p, m.seed.unwrap_or(1.0) as u64);
+    if let (Some(ke), Some(ki)) = (na.k_e, na.k_i) {
+        spec.in_degrees = Some((in_degree(ke, "k-e")?, in_degree(ki, "k-i")?));
+    }
+    spec.autapses = !na.no_autapses;
+    let seed = spec.seed;
+    Ok((verify::api::network::generate(&spec)?, seed))
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -152,6 +103,28 @@ pub(crate) enum MethodArg {
     Euler,
     Heun,
     Rk4,
+}
+
+impl RunArgs {
+    /// The library's settings for a run of `t` after `transient` (the initial state read from
+    /// --init).
+    fn settings(&self, net: &RateNetwork, t: f64, transient: f64) -> Result<RateSettings, Failure> {
+        Ok(RateSettings {
+            dt: self.dt,
+            t,
+            transient,
+            method: self.method.into(),
+            traces: Vec::new(),
+            init: match &self.init {
+                Some(f) => Some(read_state(f, net.dim())?),
+                None => None,
+            },
+            checkpoints: Checkpoints {
+                path: self.checkpoint.clone(),
+                every: self.checkpoint_every,
+            },
+        })
+    }
 }
 
 impl From<MethodArg> for Method {
@@ -297,108 +270,20 @@ pub(crate) struct ExportArgs {
     out: PathBuf,
 }
 
-/// Set up (or resume) a run, advance it to the end with periodic checkpoints, and return it.
-fn execute(
-    net: &RateNetwork,
-    seed: u64,
-    ra: &RunArgs,
-    spec: RunSpec,
-    label: &'static str,
-) -> Result<Run, Failure> {
-    let method = spec.method;
-    let resumed = match &ra.checkpoint {
-        Some(path) => Checkpoint::load(path, net, &spec)?,
-        None => None,
-    };
-    let mut run = match resumed {
-        Some(r) => {
-            eprintln!(
-                "balnet: resuming from {} at step {} of {}",
-                ra.checkpoint.as_ref().expect("resumed").display(),
-                r.step,
-                r.total_steps()
-            );
-            r
-        }
-        None => {
-            let y0 = match &ra.init {
-                Some(f) => read_state(f, net.dim())?,
-                None => initial_state(net, seed),
-            };
-            Run::new(net, spec, y0)?
-        }
-    };
-    let total = run.total_steps();
-    let chunk = match (&ra.checkpoint, ra.checkpoint_every) {
-        (None, _) => total,
-        (Some(_), None) => (total / 20).max(1),
-        (Some(_), Some(t)) => {
-            if !(t > 0.0 && t.is_finite()) {
-                return Err(Failure(
-                    format!("invalid checkpoint-every = {t}: valid range is 0 < T < inf"),
-                    2,
-                ));
-            }
-            ((t / run.spec.dt).round() as u64).max(1)
-        }
-    };
-    let mut integ = Integrator::new(net, method);
-    let mut bar = progress(label);
-    while run.step < total {
-        let until = (run.step + chunk).min(total);
-        run.advance(net, &mut integ, until, |s| bar(s as f64 / total as f64))?;
-        if let Some(path) = &ra.checkpoint {
-            Checkpoint::save(path, net, &run)?;
-        }
-    }
-    Ok(run)
-}
-
-fn check_dt(dt: f64) -> Result<(), Failure> {
-    // RunSpec::validate says the same; checked here to convert times to steps safely.
-    if dt > 0.0 && dt <= 1.0 {
-        Ok(())
-    } else {
-        Err(Failure(
-            format!("invalid dt = {dt}: valid range is 0 < dt <= 1"),
-            2,
-        ))
-    }
-}
-
 pub(crate) fn cmd_simulate_rate(a: &SimulateArgs) -> Result<(), Failure> {
     let (net, seed) = build_network(&a.common.model, &a.net)?;
-    check_dt(a.run.dt)?;
-    let every = ((0.1 / a.run.dt).round() as usize).max(1);
-    let traces = match (&a.trace, &a.out) {
+    let mut settings = a.run.settings(&net, a.t, a.transient)?;
+    settings.traces = match (&a.trace, &a.out) {
         (Some(t), _) => t.clone(),
         (None, Some(_)) => vec![0, 1, net.n_e(), net.n_e() + 1],
         (None, None) => Vec::new(),
     };
-    let spec = RunSpec {
-        dt: a.run.dt,
-        t: a.t,
-        transient: a.transient,
-        method: a.run.method.into(),
-        observe: Observe {
-            means: true,
-            per_neuron: true,
-            acf: Some(AcfSpec {
-                neurons: 200,
-                every,
-                max_lag: 50.0,
-            }),
-            traces,
-            trace_every: every,
-            correlations: None,
-        },
-    };
-    let run = execute(&net, seed, &a.run, spec, "simulate")?;
-    let s = run.summary(&net);
+    let sim = api::simulate_rate(&net, seed, &settings, &mut progress("simulate"))?;
+    let (run, s) = (&sim.run, &sim.summary);
     if let Some(dir) = &a.out {
-        write_outputs(dir, &net, &run, &s)?;
+        write_outputs(dir, &net, run, s)?;
     }
-    let v = serde_json::to_value(&s).map_err(|e| Failure(e.to_string(), 1))?;
+    let v = serde_json::to_value(&sim).map_err(|e| Failure(e.to_string(), 1))?;
     emit(a.common.json, v, || {
         let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
         format!(
@@ -528,31 +413,14 @@ pub(crate) fn write_traces(
 
 pub(crate) fn cmd_correlations(a: &CorrelationsArgs) -> Result<(), Failure> {
     let (net, seed) = build_network(&a.common.model, &a.net)?;
-    check_dt(a.run.dt)?;
-    if !(a.sample_dt >= a.run.dt && a.sample_dt.is_finite()) {
-        return Err(Failure(
-            format!(
-                "invalid sample-dt = {}: valid range is dt <= sample-dt < inf",
-                a.sample_dt
-            ),
-            2,
-        ));
-    }
-    let spec = RunSpec {
-        dt: a.run.dt,
-        t: a.t,
-        transient: a.transient,
-        method: a.run.method.into(),
-        observe: Observe {
-            correlations: Some(((a.sample_dt / a.run.dt).round() as usize).max(1)),
-            ..Observe::default()
-        },
-    };
-    let run = execute(&net, seed, &a.run, spec, "correlations")?;
-    let c = run
-        .summary(&net)
-        .correlations
-        .expect("the correlation observer ran");
+    let settings = a.run.settings(&net, a.t, a.transient)?;
+    let c = api::correlations(
+        &net,
+        seed,
+        &settings,
+        a.sample_dt,
+        &mut progress("correlations"),
+    )?;
     let v = serde_json::to_value(c).map_err(|e| Failure(e.to_string(), 1))?;
     emit(a.common.json, v, || {
         let f = |x: Option<f64>| {
@@ -619,16 +487,7 @@ pub(crate) fn cmd_export(a: &ExportArgs) -> Result<(), Failure> {
 
 pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
     let (net, seed) = build_network(&a.common.model, &a.net)?;
-    if net.dim() > 12000 {
-        return Err(Failure(
-            format!(
-                "invalid n = {}: the dense spectrum needs N + N_E <= 12000 (N <= 6666)",
-                net.n()
-            ),
-            2,
-        ));
-    }
-    let s = sim::spectrum::spectrum(&net)?;
+    let s = api::spectrum(&net)?;
     if let Some(dir) = &a.out {
         let mut csv = String::from("re,im\n");
         for z in &s.eigenvalues {
@@ -656,8 +515,7 @@ pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
         };
         write_atomic(dir, "eigenvalues.svg", &plot.render())?;
     }
-    let v = json!({"max_re": s.max_re, "girko_radius": s.girko_radius, "bulk_max_re_theory": s.bulk_max_re_theory});
-    emit(a.common.json, v, || {
+    emit_result(a.common.json, &s, || {
         format!(
             "DF_het at the homogeneous fixed point (Eq. 19), N = {}, J0 = {}, seed {seed}\n\
              \x20 max Re lambda = {:.6}   (without the 3 homogeneous modes: {:.6})\n\
@@ -669,18 +527,14 @@ pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {
             s.girko_radius,
             s.bulk_max_re_theory
         )
-    });
-    Ok(())
+    })
 }
 
 pub(crate) fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
     let (net, seed) = build_network(&a.common.model, &a.net)?;
     let spec = a.run.spec(a.k);
-    let y0 = initial_state(&net, seed);
-    let mut bar = progress("lyapunov");
-    let r = lyapunov(&net, y0, &spec, seed, &mut bar)?;
-    let v = json!({"exponents": r.exponents, "regime": r.regime});
-    emit(a.common.json, v, || {
+    let r = api::lyapunov(&net, seed, &spec, &mut progress("lyapunov"))?;
+    emit_result(a.common.json, &r, || {
         let ex: Vec<String> = r.exponents.iter().map(|x| format!("{x:.5}")).collect();
         format!(
             "Lyapunov exponents (Eqs. 38-39), N = {}, J0 = {}, seed {seed}, k = {}, T = {}\n\
@@ -693,6 +547,5 @@ pub(crate) fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
             r.regime,
             a.run.zero_tol
         )
-    });
-    Ok(())
+    })
 }

@@ -462,7 +462,7 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
             mu_i: r * mu,
         }],
         a.seed as u64,
-        |done, total| bar(done / total),
+        |done, total| bar.show(done / total),
     )?;
     let x = res[0];
     let states = ssn.steady_states(mu, r);

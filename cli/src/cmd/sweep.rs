@@ -369,7 +369,7 @@ fn compute(a: &SweepArgs, man: &Manifest, p: &Point, spec: &LyapunovSpec) -> Lin
         .map_err(|Failure(msg, _)| msg)
         .and_then(|(net, s)| {
             let y0 = sim::run::initial_state(&net, s);
-            lyapunov(&net, y0, spec, s, &mut |_| {}).map_err(|e| e.to_string())
+            lyapunov(&net, y0, spec, s, &mut sim::checkpoint::Silent).map_err(|e| e.to_string())
         });
     let (exponents, regime, error) = match result {
         Ok(r) => {

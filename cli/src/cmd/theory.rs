@@ -2,18 +2,15 @@
 //! `het-fixed-point` and `scan`.
 
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
-use serde_json::{Value, json};
 
-use theory::critical::{JcSearch, critical_coupling, critical_coupling_limit};
-use theory::fixed_point::homogeneous;
-use theory::girko::het_spectrum;
-use theory::het_fixed_point::{Branch, het_fixed_point};
-use theory::stability::hom_stability;
-use theory::{Params, TheoryError, Variance, balanced::balanced_limit};
+use theory::Params;
+use theory::het_fixed_point::Branch;
+use verify::api::theory::{
+    self as api, Axis, FixedPoint, REPORT_CURRENTS, REPORT_SIZES, balanced_limit,
+};
 
 use crate::args::{Common, build_params, number, parse_list};
-use crate::output::{Failure, emit};
+use crate::output::{Failure, emit_result};
 
 #[derive(Args, Debug, Clone)]
 pub(crate) struct ReportArgs {
@@ -68,10 +65,6 @@ pub(crate) struct ScanArgs {
     pub(crate) csv: bool,
 }
 
-fn complex_pairs(z: &[theory::Complex<f64>]) -> Value {
-    Value::Array(z.iter().map(|c| json!([c.re, c.im])).collect())
-}
-
 fn fmt_c(z: &theory::Complex<f64>) -> String {
     if z.im == 0.0 {
         format!("{:.6}", z.re)
@@ -83,48 +76,18 @@ fn fmt_c(z: &theory::Complex<f64>) -> String {
 pub(crate) fn cmd_balanced(c: &Common) -> Result<(), Failure> {
     let p = build_params(&c.model)?;
     let b = balanced_limit(&p)?;
-    emit(
-        c.json,
-        json!({"phi_e": b.phi_e, "phi_i": b.phi_i, "w": b.w}),
-        || {
-            format!(
-                "balanced limit N -> inf (Eq. 6)\n  phi_E = {:.10}\n  phi_I = {:.10}\n  w     = {:.10}\n",
-                b.phi_e, b.phi_i, b.w
-            )
-        },
-    );
-    Ok(())
+    emit_result(c.json, &b, || {
+        format!(
+            "balanced limit N -> inf (Eq. 6)\n  phi_E = {:.10}\n  phi_I = {:.10}\n  w     = {:.10}\n",
+            b.phi_e, b.phi_i, b.w
+        )
+    })
 }
 
-fn fixed_point_json(p: &Params) -> Result<(Value, String), Failure> {
-    p.validate_finite()?;
-    let sol = homogeneous(p)?;
-    if sol.all.len() > 1 {
-        eprintln!(
-            "balnet: warning: {} homogeneous fixed points found (x_E = {}); reporting the one with the largest phi_E",
-            sol.all.len(),
-            sol.all
-                .iter()
-                .map(|f| format!("{:.6}", f.x_e))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let fp = sol.primary;
-    let hs = hom_stability(p, &fp);
-    let het = het_spectrum(p, &fp);
-    let v = json!({
-        "x_e": fp.x_e, "x_i": fp.x_i, "w": fp.w, "phi_e": fp.phi_e, "phi_i": fp.phi_i,
-        "a_e": fp.a_e, "a_i": fp.a_i,
-        "hom_eigenvalues": complex_pairs(&hs.eigenvalues),
-        "hom_stable": hs.stable,
-        "girko_radius": het.radius,
-        "bulk_max_re": het.bulk_max_re,
-        "outliers": complex_pairs(&het.outliers),
-        "lambda_q": het.lambda_q,
-        "het_stable": het.stable,
-    });
-    let human = format!(
+fn fixed_point_human(p: &Params, fp: &FixedPoint) -> String {
+    let [beta0, beta1, beta2] = fp.routh_hurwitz;
+    let [a, b, c] = fp.abc;
+    format!(
         "homogeneous fixed point (Eq. 5), N = {:e}, J0 = {}, I0 = {}, transfer = {}\n\
          \x20 x_E = {:.10}   x_I = {:.10}   w = {:.10}\n\
          \x20 phi_E = {:.10}   phi_I = {:.10}\n\
@@ -132,9 +95,9 @@ fn fixed_point_json(p: &Params) -> Result<(Value, String), Failure> {
          \x20 solutions found: {}\n\
          homogeneous perturbations (Eqs. 14-18)\n\
          \x20 eigenvalues: {}\n\
-         \x20 Routh-Hurwitz: beta0 = {:.6}, beta1 = {:.6}, beta2 = {:.6} -> {}\n\
+         \x20 Routh-Hurwitz: beta0 = {beta0:.6}, beta1 = {beta1:.6}, beta2 = {beta2:.6} -> {}\n\
          heterogeneous perturbations (Eqs. 23-29)\n\
-         \x20 a = {:.6}, b = {:.6}, c = {:.6}\n\
+         \x20 a = {a:.6}, b = {b:.6}, c = {c:.6}\n\
          \x20 Girko radius r = {:.6}, bulk max Re = {:.6} -> {}\n\
          \x20 outliers: {}, {}   lambda_Q = {:.6}\n",
         p.n,
@@ -148,79 +111,68 @@ fn fixed_point_json(p: &Params) -> Result<(Value, String), Failure> {
         fp.phi_i,
         fp.a_e,
         fp.a_i,
-        sol.all.len(),
-        hs.eigenvalues
+        fp.solutions.len(),
+        fp.hom_eigenvalues
             .iter()
             .map(fmt_c)
             .collect::<Vec<_>>()
             .join(", "),
-        hs.routh_hurwitz.beta0,
-        hs.routh_hurwitz.beta1,
-        hs.routh_hurwitz.beta2,
-        if hs.stable { "stable" } else { "unstable" },
-        het.a,
-        het.b,
-        het.c,
-        het.radius,
-        het.bulk_max_re,
-        if het.stable { "stable" } else { "unstable" },
-        fmt_c(&het.outliers[0]),
-        fmt_c(&het.outliers[1]),
-        het.lambda_q,
-    );
-    Ok((v, human))
+        if fp.hom_stable { "stable" } else { "unstable" },
+        fp.girko_radius,
+        fp.bulk_max_re,
+        if fp.het_stable { "stable" } else { "unstable" },
+        fmt_c(&fp.outliers[0]),
+        fmt_c(&fp.outliers[1]),
+        fp.lambda_q,
+    )
+}
+
+/// A warning on stderr when Eq. 5 has several solutions.
+fn warn_several(fp: &FixedPoint) {
+    if fp.solutions.len() > 1 {
+        eprintln!(
+            "balnet: warning: {} homogeneous fixed points found (x_E = {}); reporting the one with the largest phi_E",
+            fp.solutions.len(),
+            fp.solutions
+                .iter()
+                .map(|x| format!("{x:.6}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }
 
 pub(crate) fn cmd_fixed_point(c: &Common) -> Result<(), Failure> {
     let p = build_params(&c.model)?;
-    let (v, human) = fixed_point_json(&p)?;
-    emit(c.json, v, || human);
-    Ok(())
+    let fp = api::fixed_point(&p)?;
+    warn_several(&fp);
+    emit_result(c.json, &fp, || fixed_point_human(&p, &fp))
 }
 
-fn jc_value(p: &Params, search: &JcSearch) -> Result<f64, Failure> {
-    if p.n.is_infinite() {
-        Ok(critical_coupling_limit(p)?)
-    } else {
-        p.validate_finite()?;
-        Ok(critical_coupling(p, search)?.j_c)
-    }
+#[derive(serde::Serialize)]
+struct Jc {
+    j_c: f64,
 }
 
 pub(crate) fn cmd_jc(a: &JcArgs) -> Result<(), Failure> {
     let p = build_params(&a.common.model)?;
-    let search = JcSearch {
-        j_min: a.j_min,
-        j_max: a.j_max,
-        ..JcSearch::default()
-    };
-    if !(search.j_min > 0.0 && search.j_max > search.j_min && search.j_max.is_finite()) {
-        return Err(Failure(
-            format!(
-                "invalid j-min = {}, j-max = {}: valid range is 0 < j-min < j-max < inf",
-                a.j_min, a.j_max
-            ),
-            2,
-        ));
-    }
-    let jc = jc_value(&p, &search)?;
-    emit(a.common.json, json!({"j_c": jc}), || {
+    let search = api::jc_search(a.j_min, a.j_max)?;
+    let j_c = api::critical_coupling(&p, &search)?;
+    emit_result(a.common.json, &Jc { j_c }, || {
         format!(
             "critical coupling (Eq. 30), N = {:e}, I0 = {}: J_c = {:.10}\n",
-            p.n, p.i0, jc
+            p.n, p.i0, j_c
         )
-    });
-    Ok(())
+    })
 }
 
 pub(crate) fn cmd_het(a: &HetArgs) -> Result<(), Failure> {
     let p = build_params(&a.common.model)?;
-    p.validate_finite()?;
     let branch = match a.branch {
         BranchArg::Heterogeneous => Branch::Heterogeneous,
         BranchArg::Homogeneous => Branch::Homogeneous,
     };
-    let h = het_fixed_point(&p, branch)?;
+    let h = api::het_fixed_point(&p, branch)?;
     let name = match h.branch {
         Branch::Heterogeneous => "heterogeneous",
         Branch::Homogeneous => "homogeneous",
@@ -228,11 +180,7 @@ pub(crate) fn cmd_het(a: &HetArgs) -> Result<(), Failure> {
     if branch == Branch::Heterogeneous && h.branch == Branch::Homogeneous {
         eprintln!("balnet: note: r <= 1 (below J_c): only the homogeneous branch exists");
     }
-    let v = json!({
-        "mu_e": h.mu_e, "mu_i": h.mu_i, "delta0_e": h.delta0_e, "delta0_i": h.delta0_i,
-        "phi_e": h.phi_e, "phi_i": h.phi_i, "phi_w": h.phi_w, "branch": name,
-    });
-    emit(a.common.json, v, || {
+    emit_result(a.common.json, &h, || {
         format!(
             "{name} fixed point (Eqs. 31-34), N = {:e}, J0 = {}, I0 = {}\n\
              \x20 mu^E = {:.10}   Delta0^E = {:.6e}\n\
@@ -252,173 +200,56 @@ pub(crate) fn cmd_het(a: &HetArgs) -> Result<(), Failure> {
             h.iterations,
             h.residual
         )
-    });
-    Ok(())
+    })
 }
 
-/// One axis of a scan.
-pub(crate) struct Axis {
-    name: &'static str,
-    pub(crate) values: Vec<f64>,
-}
-
+/// `NAME=A:B:K` (geometric for n) or `NAME=v1,v2,...`.
 fn parse_axis(spec: &str, flag: &str) -> Result<Axis, Failure> {
     let bad = |why: &str| Failure(format!("invalid --{flag} '{spec}': {why}"), 2);
     let (name, rest) = spec
         .split_once('=')
         .ok_or_else(|| bad("expected NAME=A:B:K or NAME=v1,v2,..."))?;
-    let name = match name.trim() {
-        "n" => "n",
-        "j0" => "j0",
-        "i0" => "i0",
-        _ => return Err(bad("NAME must be n, j0 or i0")),
-    };
+    let name = name.trim();
+    if !api::SCAN_AXES.contains(&name) {
+        return Err(bad("NAME must be n, j0 or i0"));
+    }
     let values = parse_list(rest, name == "n").map_err(|e| bad(&e))?;
     if name == "n" && values.iter().any(|&v| v <= 0.0) {
         return Err(bad("n values must be > 0"));
     }
-    Ok(Axis { name, values })
-}
-
-const SCAN_QUANTITIES: [&str; 11] = [
-    "phi_e",
-    "phi_i",
-    "w",
-    "x_e",
-    "x_i",
-    "a_e",
-    "a_i",
-    "hom_max_re",
-    "girko_radius",
-    "bulk_max_re",
-    "j_c",
-];
-
-fn scan_point(p: &Params, quantities: &[&str]) -> Result<Vec<f64>, TheoryError> {
-    let needs_fp = quantities.iter().any(|q| *q != "j_c");
-    let fp = if needs_fp {
-        Some(homogeneous(p)?.primary)
-    } else {
-        None
-    };
-    let mut out = Vec::with_capacity(quantities.len());
-    for q in quantities {
-        let v = match *q {
-            "j_c" => critical_coupling(p, &JcSearch::default())
-                .map(|c| c.j_c)
-                .unwrap_or(f64::NAN),
-            other => {
-                let f = fp.as_ref().expect("computed above");
-                match other {
-                    "phi_e" => f.phi_e,
-                    "phi_i" => f.phi_i,
-                    "w" => f.w,
-                    "x_e" => f.x_e,
-                    "x_i" => f.x_i,
-                    "a_e" => f.a_e,
-                    "a_i" => f.a_i,
-                    "hom_max_re" => hom_stability(p, f).max_re,
-                    "girko_radius" => het_spectrum(p, f).radius,
-                    "bulk_max_re" => het_spectrum(p, f).bulk_max_re,
-                    _ => unreachable!("validated"),
-                }
-            }
-        };
-        out.push(v);
-    }
-    Ok(out)
+    Ok(Axis {
+        name: name.to_string(),
+        values,
+    })
 }
 
 pub(crate) fn cmd_scan(a: &ScanArgs) -> Result<(), Failure> {
     let base = build_params(&a.common.model)?;
     let x = parse_axis(&a.x, "x")?;
     let y = parse_axis(&a.y, "y")?;
-    if x.name == y.name {
-        return Err(Failure(
-            format!("invalid --y '{}': the two axes must differ", a.y),
-            2,
-        ));
-    }
-    let quantities: Vec<&str> = a.quantity.split(',').map(str::trim).collect();
-    for q in &quantities {
-        if !SCAN_QUANTITIES.contains(q) {
-            return Err(Failure(
-                format!(
-                    "invalid --quantity '{q}': valid are {}",
-                    SCAN_QUANTITIES.join(", ")
-                ),
-                2,
-            ));
-        }
-    }
-    let set = |p: &mut Params, name: &str, v: f64| match name {
-        "n" => p.n = v,
-        "j0" => p.j0 = v,
-        _ => p.i0 = v,
-    };
-    let points: Vec<(f64, f64)> = y
-        .values
-        .iter()
-        .flat_map(|&yv| x.values.iter().map(move |&xv| (xv, yv)))
+    let quantities: Vec<String> = a
+        .quantity
+        .split(',')
+        .map(|q| q.trim().to_string())
         .collect();
-    // Validate every point before computing (one clear message instead of a NaN grid).
-    for &(xv, yv) in &points {
-        let mut p = base;
-        set(&mut p, x.name, xv);
-        set(&mut p, y.name, yv);
-        p.validate_finite()?;
-    }
-    let results: Vec<Result<Vec<f64>, TheoryError>> = points
-        .par_iter()
-        .map(|&(xv, yv)| {
-            let mut p = base;
-            set(&mut p, x.name, xv);
-            set(&mut p, y.name, yv);
-            scan_point(&p, &quantities)
-        })
-        .collect();
-    let rows: Vec<Vec<f64>> = results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|_| vec![f64::NAN; quantities.len()]))
-        .collect();
+    let scan = api::scan(&base, &x, &y, &quantities)?;
     if a.common.json {
-        let rows_json: Vec<Value> = points
-            .iter()
-            .zip(&rows)
-            .map(|(&(xv, yv), vals)| {
-                let mut m = serde_json::Map::new();
-                m.insert(x.name.into(), json!(xv));
-                m.insert(y.name.into(), json!(yv));
-                for (q, v) in quantities.iter().zip(vals) {
-                    m.insert(
-                        (*q).into(),
-                        if v.is_finite() { json!(v) } else { Value::Null },
-                    );
-                }
-                Value::Object(m)
-            })
-            .collect();
-        emit(
-            true,
-            json!({"x": x.name, "y": y.name, "quantities": quantities, "rows": rows_json}),
-            String::new,
-        );
-        return Ok(());
+        return emit_result(true, &scan, String::new);
     }
     let mut s = String::new();
     if a.csv {
-        s.push_str(&format!("{},{},{}\n", x.name, y.name, quantities.join(",")));
-        for (&(xv, yv), vals) in points.iter().zip(&rows) {
+        s.push_str(&format!("{},{},{}\n", scan.x, scan.y, quantities.join(",")));
+        for (&(xv, yv), vals) in scan.points.iter().zip(&scan.values) {
             let cols: Vec<String> = vals.iter().map(|v| format!("{v:.12e}")).collect();
             s.push_str(&format!("{xv:e},{yv:e},{}\n", cols.join(",")));
         }
     } else {
-        s.push_str(&format!("{:>12} {:>12}", x.name, y.name));
+        s.push_str(&format!("{:>12} {:>12}", scan.x, scan.y));
         for q in &quantities {
             s.push_str(&format!(" {q:>14}"));
         }
         s.push('\n');
-        for (&(xv, yv), vals) in points.iter().zip(&rows) {
+        for (&(xv, yv), vals) in scan.points.iter().zip(&scan.values) {
             s.push_str(&format!("{xv:>12.5e} {yv:>12.5e}"));
             for v in vals {
                 s.push_str(&format!(" {v:>14.8}"));
@@ -426,49 +257,15 @@ pub(crate) fn cmd_scan(a: &ScanArgs) -> Result<(), Failure> {
             s.push('\n');
         }
     }
-    emit(false, Value::Null, || s);
-    Ok(())
+    emit_result(false, &(), || s)
 }
 
 pub(crate) fn cmd_report(a: &ReportArgs) -> Result<(), Failure> {
     let p = build_params(&a.common.model)?;
-    let b = balanced_limit(&p)?;
-    let sizes = [1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
-    let currents = [0.0, 0.5, 1.0, 2.0];
-    let grid: Vec<(f64, f64)> = currents
-        .iter()
-        .flat_map(|&i0| sizes.iter().map(move |&n| (n, i0)))
-        .collect();
-    let jcs: Vec<Result<f64, Failure>> = grid
-        .par_iter()
-        .map(|&(n, i0)| jc_value(&Params { n, i0, ..p }, &JcSearch::default()))
-        .collect();
-    let mut table = Vec::new();
-    for (&(n, i0), r) in grid.iter().zip(jcs) {
-        table.push((n, i0, r?));
-    }
-    let jc_inf = critical_coupling_limit(&p)?;
-    let jc_inf_paper = critical_coupling_limit(&Params {
-        variance: Variance::Paper,
-        ..p
-    })?;
-    let fp_params = if p.n.is_finite() {
-        p
-    } else {
-        Params {
-            n: Params::default().n,
-            ..p
-        }
-    };
-    let (fp_json, fp_human) = fixed_point_json(&fp_params)?;
-    let v = json!({
-        "balanced_limit": {"phi_e": b.phi_e, "phi_i": b.phi_i, "w": b.w},
-        "j_c": table.iter().map(|(n, i0, jc)| json!({"n": n, "i0": i0, "j_c": jc})).collect::<Vec<_>>(),
-        "j_c_inf": jc_inf,
-        "j_c_inf_paper_variance": jc_inf_paper,
-        "fixed_point": fp_json,
-    });
-    emit(a.common.json, v, || {
+    let r = api::report(&p)?;
+    warn_several(&r.fixed_point);
+    emit_result(a.common.json, &r, || {
+        let b = &r.balanced_limit;
         let mut s = String::from("balnet report: headline numbers of the theory (transfer ");
         s.push_str(p.transfer.name());
         s.push_str(")\n\n");
@@ -478,31 +275,31 @@ pub(crate) fn cmd_report(a: &ReportArgs) -> Result<(), Failure> {
         ));
         s.push_str("Critical coupling J_c (r(J_c) = 1, Eq. 30)\n");
         s.push_str(&format!("{:>8}", "N"));
-        for i0 in currents {
+        for i0 in REPORT_CURRENTS {
             s.push_str(&format!("  I0 = {i0:<5}"));
         }
         s.push('\n');
-        for n in sizes {
+        for n in REPORT_SIZES {
             s.push_str(&format!("{n:>8.0e}"));
-            for i0 in currents {
-                let jc = table
+            for i0 in REPORT_CURRENTS {
+                let jc = r
+                    .j_c
                     .iter()
-                    .find(|t| t.0 == n && t.1 == i0)
-                    .map(|t| t.2)
-                    .unwrap_or(f64::NAN);
+                    .find(|t| t.n == n && t.i0 == i0)
+                    .map_or(f64::NAN, |t| t.j_c);
                 s.push_str(&format!("  {jc:<10.6}"));
             }
             s.push('\n');
         }
         s.push_str(&format!(
-            "{:>8}  {jc_inf:<10.6}  (any I0; closed form)\n",
-            "inf"
+            "{:>8}  {:<10.6}  (any I0; closed form)\n",
+            "inf", r.j_c_inf
         ));
         s.push_str(&format!(
-            "  with the paper's Eq. 24 (no 1 - K/N factor): J_c(inf) = {jc_inf_paper:.6}; the paper reports ~1.10\n\n"
+            "  with the paper's Eq. 24 (no 1 - K/N factor): J_c(inf) = {:.6}; the paper reports ~1.10\n\n",
+            r.j_c_inf_paper_variance
         ));
-        s.push_str(&fp_human);
+        s.push_str(&fixed_point_human(&r.fixed_point_params, &r.fixed_point));
         s
-    });
-    Ok(())
+    })
 }

@@ -1,10 +1,9 @@
 //! `balnet verify`: every golden case, one table, one verdict.
 
 use clap::Args;
-use serde_json::{Value, json};
-use verify::golden::{Row, Tier, Verdict, load_dir, run_row};
+use verify::golden::{GoldenFile, Row, Selection, Verdict, Verification, builtin, load_dir};
 
-use crate::output::{Failure, emit};
+use crate::output::{Failure, emit_result};
 
 #[derive(Args, Debug)]
 pub(crate) struct VerifyArgs {
@@ -22,109 +21,54 @@ pub(crate) struct VerifyArgs {
     json: bool,
 }
 
-/// The golden directory: the flag, ./golden, or the source tree's.
-pub(crate) fn golden_dir(flag: Option<&std::path::Path>) -> std::path::PathBuf {
+/// The golden files: those of the flag's directory, of ./golden, or the ones balnet was built
+/// with.
+pub(crate) fn golden_files(
+    flag: Option<&std::path::Path>,
+) -> Result<Vec<(String, GoldenFile)>, Failure> {
     if let Some(d) = flag {
-        return d.to_path_buf();
+        return Ok(load_dir(d)?);
     }
     let here = std::path::PathBuf::from("golden");
     if here.join("theory.toml").is_file() {
-        return here;
+        return Ok(load_dir(&here)?);
     }
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("golden")
+    Ok(builtin()?)
 }
 
 /// Run the selected golden cases in file order, reporting each on stderr as it finishes.
 pub(crate) fn run_cases(
-    dir: &std::path::Path,
+    files: &[(String, GoldenFile)],
     full: bool,
     only: Option<&str>,
-) -> Result<Vec<Row>, Failure> {
-    let files = load_dir(dir).map_err(|e| Failure(e.to_string(), 2))?;
-    let selected: Vec<(&str, &verify::golden::Case)> = files
-        .iter()
-        .flat_map(|(name, f)| f.cases.iter().map(move |c| (name.as_str(), c)))
-        .filter(|(_, c)| full || c.tier == Tier::Fast)
-        .filter(|(name, c)| {
-            only.is_none_or(|s| c.id.contains(s) || c.quantity.contains(s) || name.contains(s))
-        })
-        .collect();
-    if selected.is_empty() {
-        return Err(Failure(
-            format!("no golden case matches --only {}", only.unwrap_or("")),
-            2,
-        ));
-    }
-    let total = selected.len();
-    Ok(selected
-        .into_iter()
-        .enumerate()
-        .map(|(k, (file, case))| {
-            let row = run_row(file, case);
-            eprintln!(
-                "balnet verify: [{:>3}/{total}] {:<40} {:<15} {:6.1} s",
-                k + 1,
-                case.id,
-                row.verdict.label(),
-                row.seconds
-            );
-            row
-        })
-        .collect())
+) -> Result<Verification, Failure> {
+    let sel = Selection {
+        full,
+        only: only.map(str::to_string),
+    };
+    Ok(verify::golden::run_cases(files, &sel, |k, total, row| {
+        eprintln!(
+            "balnet verify: [{k:>3}/{total}] {:<40} {:<15} {:6.1} s",
+            row.case.id,
+            row.verdict.label(),
+            row.seconds
+        );
+    })?)
 }
 
 pub(crate) fn cmd_verify(a: &VerifyArgs) -> Result<(), Failure> {
-    let dir = golden_dir(a.golden.as_deref());
-    let rows = run_cases(&dir, a.full, a.only.as_deref())?;
-    let failed = rows.iter().filter(|r| r.verdict.is_failure()).count();
-    let known = rows
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::KnownFailure | Verdict::UnexpectedPass))
-        .count();
-    let passed = rows.iter().filter(|r| r.verdict == Verdict::Pass).count();
-    let cases: Vec<Value> = rows.iter().map(row_json).collect();
-    emit(
-        a.json,
-        json!({"cases": cases, "passed": passed, "failed": failed, "known_failures": known}),
-        || table(&rows, passed, failed, known),
-    );
-    if failed > 0 {
+    let files = golden_files(a.golden.as_deref())?;
+    let v = run_cases(&files, a.full, a.only.as_deref())?;
+    emit_result(a.json, &v, || {
+        table(&v.cases, v.passed, v.failed, v.known_failures)
+    })?;
+    if v.failed > 0 {
         return Err(Failure(
-            format!("{failed} golden case(s) failed (see the table)"),
+            format!("{} golden case(s) failed (see the table)", v.failed),
             1,
         ));
     }
     Ok(())
-}
-
-fn finite(x: Option<f64>) -> Value {
-    x.filter(|v| v.is_finite()).map_or(Value::Null, Value::from)
-}
-
-/// One case as JSON (the keys the oracle's users rely on: keep them stable).
-pub(crate) fn row_json(r: &Row) -> Value {
-    let c = &r.case;
-    let (lo, hi) = c.bounds().unwrap_or((f64::NAN, f64::NAN));
-    json!({
-        "id": c.id,
-        "file": r.file,
-        "quantity": c.quantity,
-        "params": c.params,
-        "expected": finite(c.expected),
-        "tolerance": finite(c.tolerance),
-        "lower": finite(Some(lo)),
-        "upper": finite(Some(hi)),
-        "obtained": finite(r.obtained),
-        "pass": r.obtained.is_some_and(|x| x >= lo && x <= hi),
-        "verdict": r.verdict,
-        "known_failure": c.known_failure,
-        "error": r.error,
-        "tier": c.tier,
-        "source": c.source,
-        "how": c.how,
-    })
 }
 
 fn fmt_num(x: f64) -> String {

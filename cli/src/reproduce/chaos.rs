@@ -21,11 +21,15 @@ fn lyap_point(n: f64, j0: f64, seed: u64, t: f64) -> Result<f64, Msg> {
         t_ort: 1.0,
         zero_tol: 5e-3,
     };
-    Ok(
-        sim::tangent::lyapunov(&net, initial_state(&net, seed), &spec, seed, &mut |_| {})
-            .map_err(es)?
-            .exponents[0],
+    Ok(sim::tangent::lyapunov(
+        &net,
+        initial_state(&net, seed),
+        &spec,
+        seed,
+        &mut sim::checkpoint::Silent,
     )
+    .map_err(es)?
+    .exponents[0])
 }
 
 pub(super) fn fig6(s: &Size) -> Result<Plot, Msg> {

@@ -414,8 +414,8 @@ fn html_escape(s: &str) -> String {
 
 /// The golden table as HTML rows (fast tier).
 fn golden_html(full: bool) -> Result<String, Failure> {
-    let dir = crate::cmd::verify::golden_dir(None);
-    let rows = crate::cmd::verify::run_cases(&dir, full, None)?;
+    let files = crate::cmd::verify::golden_files(None)?;
+    let rows = crate::cmd::verify::run_cases(&files, full, None)?.cases;
     let mut s = String::from(
         "<table><tr><th>case</th><th>quantity</th><th>expected</th><th>obtained</th><th>tolerance</th><th>verdict</th><th>source</th></tr>\n",
     );

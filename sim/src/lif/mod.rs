@@ -47,14 +47,11 @@ pub mod network;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
-use theory::Params;
 pub use theory::acf::tau_dec;
 
 use crate::connectivity::Sizes;
 use crate::error::SimError;
-use crate::files::{read_optional, write_atomic};
 use crate::run::population_autocovariance;
 use membrane::{Propagator, beta, crossing_time, v_at};
 pub use network::LifNetwork;
@@ -96,6 +93,22 @@ impl Default for LifObserve {
             sample_every: 100,
             acf_neurons: 0,
             acf_max_lag: 100.0,
+            raster: false,
+            traces: Vec::new(),
+        }
+    }
+}
+
+impl LifObserve {
+    /// The standard observers of balnet's LIF runs (command line, Python, the oracle): mu, w
+    /// and the population rates sampled every 0.1 tau_m, the autocovariance of mu over 200
+    /// neurons per population up to a lag of 150 tau_m (15 tau_syn at the paper's
+    /// tau_syn = 10, where it has decayed: Fig. 11), no raster, no traces.
+    pub fn standard(dt: f64) -> LifObserve {
+        LifObserve {
+            sample_every: ((0.1 / dt).round() as usize).max(1),
+            acf_neurons: 200,
+            acf_max_lag: 150.0,
             raster: false,
             traces: Vec::new(),
         }
@@ -839,77 +852,40 @@ fn deliver(net: &LifNetwork, st: &Stepper, x: &mut LifState, t1: f64, spikes: &[
     }
 }
 
-/// A run saved to disk with what identifies its network (JSON; doubles round-trip exactly).
-#[derive(Serialize, Deserialize)]
-pub struct LifCheckpoint {
-    pub format: String,
-    pub params: Params,
-    pub sizes: Sizes,
-    pub fingerprint: u64,
-    pub run: LifRun,
-}
-
 /// The `format` tag of LIF checkpoint files.
 pub const LIF_CHECKPOINT_FORMAT: &str = "balnet-lif-checkpoint/1";
 
-#[derive(Serialize)]
-struct CheckpointRef<'a> {
-    format: &'a str,
-    params: &'a Params,
-    sizes: &'a Sizes,
-    fingerprint: u64,
-    run: &'a LifRun,
-}
+impl crate::checkpoint::Resumable for LifRun {
+    type Network = LifNetwork;
+    type Spec = LifSpec;
+    const FORMAT: &'static str = LIF_CHECKPOINT_FORMAT;
 
-impl LifCheckpoint {
-    /// Save `run` to `path` atomically.
-    pub fn save(path: &Path, net: &LifNetwork, run: &LifRun) -> Result<(), SimError> {
-        let c = CheckpointRef {
-            format: LIF_CHECKPOINT_FORMAT,
-            params: net.params(),
-            sizes: &net.rate.conn.sizes,
+    fn identity(net: &LifNetwork) -> crate::checkpoint::Identity {
+        crate::checkpoint::Identity {
+            params: *net.params(),
+            sizes: net.rate.conn.sizes,
             fingerprint: net.rate.fingerprint(),
-            run,
-        };
-        write_atomic(path, |w| {
-            serde_json::to_writer(&mut *w, &c).map_err(std::io::Error::other)
-        })
-        .map(|_| ())
+        }
     }
-
-    /// Load the run saved at `path` if the file exists; it must belong to the same network,
-    /// parameters and run specification.
-    pub fn load(path: &Path, net: &LifNetwork, spec: &LifSpec) -> Result<Option<LifRun>, SimError> {
-        let Some(text) = read_optional(path)? else {
-            return Ok(None);
-        };
-        let bad = |why: &str| SimError::Checkpoint {
-            path: path.display().to_string(),
-            why: why.to_string(),
-        };
-        let c: LifCheckpoint = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
-        if c.format != LIF_CHECKPOINT_FORMAT {
-            return Err(bad(&format!(
-                "format '{}', expected '{LIF_CHECKPOINT_FORMAT}'",
-                c.format
-            )));
-        }
-        if c.params != *net.params()
-            || c.sizes != net.rate.conn.sizes
-            || c.fingerprint != net.rate.fingerprint()
-        {
-            return Err(bad(
-                "it belongs to another network or other parameters (remove it to start afresh)",
-            ));
-        }
-        if c.run.spec != *spec {
-            return Err(bad(
-                "it was written with other run settings (dt, t, transient, integrator, tau_ref or observers); use the same ones or remove it",
-            ));
-        }
-        if c.run.state.v.len() != net.n() {
-            return Err(bad("state has the wrong length"));
-        }
-        Ok(Some(c.run))
+    fn mismatch(a: &LifSpec, b: &LifSpec) -> Option<&'static str> {
+        (a != b).then_some("run setting (dt, t, transient, integrator, tau_ref or observers)")
+    }
+    fn spec(&self) -> &LifSpec {
+        &self.spec
+    }
+    fn step(&self) -> u64 {
+        self.step
+    }
+    fn total_steps(&self) -> u64 {
+        LifRun::total_steps(self)
+    }
+    fn dt(&self) -> f64 {
+        self.spec.dt
+    }
+    fn fits(&self, net: &LifNetwork) -> bool {
+        self.state.v.len() == net.n()
+    }
+    fn advance_to(&mut self, net: &LifNetwork, until: u64) -> Result<(), SimError> {
+        self.advance(net, until, |_| {})
     }
 }

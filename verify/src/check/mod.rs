@@ -778,7 +778,7 @@ fn dmf_value(d: &theory::dmf::Outputs, name: &str) -> Option<f64> {
 /// The prediction's identity: everything it depends on.
 fn cache_key(f: &CheckFile, s: &Setup, extras: &Extras, cv: bool, opt: &CheckOptions) -> String {
     format!(
-        "balnet {} check-prediction/2 {:?} {:?} {:?} {:?} {:?} {:?} {extras:?} cv={cv} r={} max={}",
+        "balnet {} check-prediction/3 {:?} {:?} {:?} {:?} {:?} {:?} {extras:?} cv={cv} r={} max={}",
         env!("CARGO_PKG_VERSION"),
         f.model,
         s.params,

@@ -1,0 +1,17 @@
+//! The library API under both fronts: every computation of the `balnet` command line and of
+//! the Python package is one call here, returning a typed result whose `serde` serialisation
+//! is the command's JSON (fields marked `skip` are arrays and details the fronts show in their
+//! own way). The command line parses flags, calls, and prints; Python converts arguments,
+//! calls, and returns the same fields.
+//!
+//! - [`theory`]: balanced limit, fixed points, J_c, scans, the report (paper 001).
+//! - [`network`]: networks generated from a seed or read from a directory.
+//! - [`rate`]: rate simulations, correlations, spectrum, Lyapunov exponents.
+//! - [`lif`]: LIF spiking simulations.
+//!
+//! The oracle's entry points are [`crate::check::check`] and [`crate::golden::run_cases`].
+
+pub mod lif;
+pub mod network;
+pub mod rate;
+pub mod theory;
