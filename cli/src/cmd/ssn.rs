@@ -9,10 +9,10 @@ use serde_json::json;
 use theory::ssn::mean_field::LifNetwork;
 use theory::ssn::network::Ssn;
 use theory::ssn::power_law::fit;
-use theory::ssn::ricciardi::{Neuron, from_nest, rate_with_derivatives};
+use theory::ssn::ricciardi::Neuron;
 
 use crate::args::{number, parse_list};
-use crate::output::{Failure, emit};
+use crate::output::{Failure, emit, emit_result};
 
 /// The unit convention of `balnet ricciardi`'s inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -61,54 +61,23 @@ pub(crate) struct RicciardiArgs {
 
 pub(crate) fn cmd_ricciardi(a: &RicciardiArgs) -> Result<(), Failure> {
     let n = &a.neuron;
-    let (mu, sigma, neuron, scale_mu, scale_sigma) = match a.convention {
-        Convention::Balnet => (
-            a.mu,
-            a.sigma,
-            Neuron {
-                tau: n.tau,
-                theta: n.theta,
-                v_r: n.v_r,
-                tau_ref: n.tau_ref,
-            },
-            1.0,
-            1.0,
-        ),
-        Convention::Nest => {
-            let (mu, sigma, neuron) = from_nest(a.mu, a.sigma, n.tau, n.tau_ref, n.theta, n.v_r);
-            // Derivatives with respect to NEST's mu_N = mu tau and sigma_N = sigma sqrt(tau).
-            (mu, sigma, neuron, 1.0 / neuron.tau, 1.0 / neuron.tau.sqrt())
-        }
+    let neuron = Neuron {
+        tau: n.tau,
+        theta: n.theta,
+        v_r: n.v_r,
+        tau_ref: n.tau_ref,
     };
-    neuron.validate()?;
-    if !(sigma >= 0.0 && sigma.is_finite()) {
-        return Err(Failure(
-            format!(
-                "invalid sigma = {}: valid range is 0 <= sigma < inf",
-                a.sigma
-            ),
-            2,
-        ));
-    }
-    if !mu.is_finite() {
-        return Err(Failure(
-            format!("invalid mu = {}: valid range is finite", a.mu),
-            2,
-        ));
-    }
-    let r = rate_with_derivatives(&neuron, mu, sigma);
-    let (dmu, dsigma) = (r.drate_dmu * scale_mu, r.drate_dsigma * scale_sigma);
-    emit(
-        a.json,
-        json!({"rate": r.rate, "drate_dmu": dmu, "drate_dsigma": dsigma}),
-        || {
-            format!(
-                "rate {:.10e} Hz\ndrate/dmu {dmu:.6e}\ndrate/dsigma {dsigma:.6e}\n",
-                r.rate
-            )
-        },
-    );
-    Ok(())
+    let convention = match a.convention {
+        Convention::Balnet => verify::api::ssn::Convention::Balnet,
+        Convention::Nest => verify::api::ssn::Convention::Nest,
+    };
+    let r = verify::api::ssn::ricciardi(a.mu, a.sigma, neuron, convention)?;
+    emit_result(a.json, &r, || {
+        format!(
+            "rate {:.10e} Hz\ndrate/dmu {:.6e}\ndrate/dsigma {:.6e}\n",
+            r.rate, r.drate_dmu, r.drate_dsigma
+        )
+    })
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,10 +8,12 @@
 //! - [`network`]: networks generated from a seed or read from a directory.
 //! - [`rate`]: rate simulations, correlations, spectrum, Lyapunov exponents.
 //! - [`lif`]: LIF spiking simulations.
+//! - [`ssn`]: paper 004's Ricciardi rate.
 //!
 //! The oracle's entry points are [`crate::check::check`] and [`crate::golden::run_cases`].
 
 pub mod lif;
 pub mod network;
 pub mod rate;
+pub mod ssn;
 pub mod theory;
