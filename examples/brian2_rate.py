@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""The rate network of Eq. 1 in Brian2, on a network exported by `balnet export-network`,
-writing its statistics as a `balnet check` file.
+"""The rate network of Eq. 1 in Brian2, on a network balnet wrote, writing its statistics as
+a `balnet check` file and checking them with balnet.
 
-    balnet export-network --n 2000 --seed 1 --out net2000
-    python3 examples/brian2_rate.py net2000 --j0 1.5 --out brian2-check.json
-    balnet check --against brian2-check.json
+    pip install ./python brian2 "numpy<2.4"      # once
+    python3 examples/brian2_rate.py net2000 --n 2000 --j0 1.5 --out brian2-check.json
+
+The network directory is written with `balnet.export_network` when it does not exist yet,
+its blocks come from `balnet.network(path=...)`, and the statistics are checked with
+`balnet.check` (as `balnet check --against brian2-check.json` would).
 
 One model time unit is one millisecond in Brian2 (tau = 1 ms, tau_D = 10 ms). The firing
 rate phi(x) = (1 + erf(x / sqrt 2)) / 2 is stored per neuron and refreshed at the start of
@@ -17,11 +20,14 @@ import argparse
 import json
 import os
 
+import sys
+
 import numpy as np
-import scipy.io
 from scipy.special import erf
 from brian2 import (Network, NeuronGroup, Synapses, check_units, defaultclock, ms, prefs,
                     start_scope)
+
+import balnet
 
 prefs.codegen.target = "numpy"
 
@@ -31,16 +37,20 @@ def rate_of(z):
     return 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
 
 
-def block(directory, name):
-    """Presynaptic (column) and postsynaptic (row) indices of one Matrix Market block."""
-    m = scipy.io.mmread(os.path.join(directory, name + ".mtx")).tocoo()
-    return m.col.astype(int), m.row.astype(int), m.shape
+def blocks_of(directory):
+    """Presynaptic (column) and postsynaptic (row) indices and the shape of each block."""
+    net = balnet.network(path=directory)
+    out = {}
+    for name in ("ee", "ei", "ie", "ii"):
+        m = getattr(net, name).tocoo()
+        out[name] = (m.col.astype(int), m.row.astype(int), m.shape)
+    return out
 
 
 def realization(net_dir, meta, j0, i0, dt, t_tr, t_meas, rng):
     start_scope()
     p = meta["params"]
-    blocks = {b: block(net_dir, b) for b in ("ee", "ei", "ie", "ii")}
+    blocks = blocks_of(net_dir)
     ne, ni = blocks["ee"][2][0], blocks["ie"][2][0]
     ke, ki = len(blocks["ee"][0]) // ne, len(blocks["ei"][0]) // ne
     defaultclock.dt = dt * ms
@@ -94,7 +104,9 @@ def realization(net_dir, meta, j0, i0, dt, t_tr, t_meas, rng):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("network", help="directory written by balnet export-network")
+    ap.add_argument("network", help="network directory (written by balnet if it does not exist)")
+    ap.add_argument("--n", type=float, default=2000, help="N of a network written here")
+    ap.add_argument("--net-seed", type=int, default=1, help="seed of a network written here")
     ap.add_argument("--j0", type=float, default=1.5)
     ap.add_argument("--i0", type=float, default=0.0)
     ap.add_argument("--t", type=float, default=300.0, help="measured time")
@@ -104,6 +116,8 @@ def main():
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--out", default="brian2-check.json")
     a = ap.parse_args()
+    if not os.path.exists(os.path.join(a.network, "network.json")):
+        balnet.export_network(a.network, n=a.n, seed=a.net_seed)
     meta = json.load(open(os.path.join(a.network, "network.json")))
     rng = np.random.default_rng(a.seed)
     runs = []
@@ -131,6 +145,12 @@ def main():
     os.replace(tmp, a.out)
     print("wrote", a.out)
 
+    report = balnet.check(a.out)
+    for st in report.statistics:
+        print(f"{st['name']:>10} expected {st['expected']:.5f} observed {st['observed']:.5f}: {st['verdict']}")
+    print("balnet check:", report.verdict)
+    return {"pass": 0, "fail": 1, "inconclusive": 3}[report.verdict]
+
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

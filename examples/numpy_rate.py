@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Simulate the rate network of Eq. 1 on a network exported by `balnet export-network`,
-with numpy + scipy.sparse, and write the statistics as a `balnet check` file.
+"""Simulate the rate network of Eq. 1 with numpy + scipy.sparse on a network balnet wrote,
+write the statistics as a `balnet check` file and check them with balnet.
 
-    balnet export-network --n 2000 --seed 1 --out net2000
-    python3 examples/numpy_rate.py net2000 --j0 1.5 --out numpy-check.json
-    balnet check --against numpy-check.json
+    pip install ./python            # once: the balnet Python package
+    python3 examples/numpy_rate.py net2000 --n 2000 --j0 1.5 --out numpy-check.json
+
+The network directory is written with `balnet.export_network` when it does not exist yet (the
+same files as `balnet export-network`), read back with `balnet.network(path=...)` as scipy
+sparse blocks, and the statistics are checked with `balnet.check` (the same as
+`balnet check --against numpy-check.json`; exit status 0 pass, 1 fail, 3 inconclusive).
 
 Each realization starts from its own random state (x ~ N(0, 1), w = 1) on the same network.
 Statistics (definitions in balnet's README, "balnet check"): population and time averages of
@@ -17,25 +21,30 @@ import argparse
 import json
 import os
 
+import sys
+
 import numpy as np
-import scipy.io
-import scipy.sparse as sp
 from scipy.special import erfc
+
+import balnet
 
 
 def load(directory):
-    """The network's blocks as one CSR weight matrix J[i, j] (from j to i) and its sizes."""
-    meta = json.load(open(os.path.join(directory, "network.json")))
+    """network.json's content and the four blocks as 0/1 CSR patterns (rows postsynaptic)."""
+    net = balnet.network(path=directory)
     blocks = {}
     for b in ("ee", "ei", "ie", "ii"):
-        pattern = scipy.io.mmread(os.path.join(directory, b + ".mtx")).tocsr()
-        blocks[b] = pattern.astype(float)
-    return meta, blocks
+        pattern = getattr(net, b).copy()
+        pattern.data[:] = 1.0
+        blocks[b] = pattern
+    return net.meta, blocks
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("network", help="directory written by balnet export-network")
+    ap.add_argument("network", help="network directory (written by balnet if it does not exist)")
+    ap.add_argument("--n", type=float, default=2000, help="N of a network written here")
+    ap.add_argument("--net-seed", type=int, default=1, help="seed of a network written here")
     ap.add_argument("--j0", type=float, default=1.5)
     ap.add_argument("--i0", type=float, default=0.0)
     ap.add_argument("--t", type=float, default=300.0, help="measured time")
@@ -46,6 +55,8 @@ def main():
     ap.add_argument("--out", default="numpy-check.json")
     a = ap.parse_args()
 
+    if not os.path.exists(os.path.join(a.network, "network.json")):
+        balnet.export_network(a.network, n=a.n, seed=a.net_seed)
     meta, B = load(a.network)
     p = meta["params"]
     ne, ni = B["ee"].shape[0], B["ie"].shape[0]
@@ -121,6 +132,12 @@ def main():
     os.replace(tmp, a.out)
     print("wrote", a.out)
 
+    report = balnet.check(a.out)
+    for st in report.statistics:
+        print(f"{st['name']:>10} expected {st['expected']:.5f} observed {st['observed']:.5f}: {st['verdict']}")
+    print("balnet check:", report.verdict)
+    return {"pass": 0, "fail": 1, "inconclusive": 3}[report.verdict]
+
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

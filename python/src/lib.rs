@@ -757,6 +757,30 @@ fn network<'py>(
     Ok((json(&meta)?, blocks(py, &net)?))
 }
 
+/// Write the network (Matrix Market blocks and network.json) to `out`, as
+/// `balnet export-network` does.
+#[pyfunction]
+#[pyo3(signature = (p, out, seed = None, k_e = None, k_i = None, autapses = true))]
+fn export_network(
+    py: Python<'_>,
+    p: &Bound<'_, PyAny>,
+    out: PathBuf,
+    seed: Option<u64>,
+    k_e: Option<usize>,
+    k_i: Option<usize>,
+    autapses: bool,
+) -> PyResult<String> {
+    let a = net_args(p, seed, k_e, k_i, autapses, None, None)?;
+    let defaults = a.params;
+    let e = py
+        .detach(|| {
+            let (net, seed) = build(&a, defaults)?;
+            api::network::export(&net, seed, &out)
+        })
+        .map_err(py_err)?;
+    json(&e)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Simulations
 
@@ -1128,6 +1152,7 @@ fn _balnet(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(report, m)?,
         wrap_pyfunction!(ricciardi_many, m)?,
         wrap_pyfunction!(network, m)?,
+        wrap_pyfunction!(export_network, m)?,
         wrap_pyfunction!(simulate_rate, m)?,
         wrap_pyfunction!(simulate_lif, m)?,
         wrap_pyfunction!(lyapunov, m)?,

@@ -167,6 +167,12 @@ def test_network_equals_export_read_back_with_mmread(tmp_path):
         assert block.shape == m.shape
         assert (pattern.tocsr() != m).nnz == 0
         assert np.all(block.data == meta[name]["weight"])
+    again = tmp_path / "again"
+    e = balnet.export_network(again, n=500, seed=7, autapses=False)
+    want = cli("export-network", "--n", "500", "--seed", "7", "--no-autapses", "--out", str(again))
+    assert e.to_dict() == want and e.synapses == (e.n_e + e.n_i) * (e.k_e + e.k_i)
+    for name in ("ee.mtx", "ei.mtx", "ie.mtx", "ii.mtx", "network.json"):
+        assert (again / name).read_bytes() == (tmp_path / name).read_bytes()
     loaded = balnet.network(path=tmp_path)
     assert (loaded.ee != net.ee).nnz == 0 and loaded.seed == 7
     # A simulation on the loaded network equals the CLI's on the same directory.

@@ -35,24 +35,6 @@ pub(crate) struct CheckArgs {
 pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
     let file = read(&a.against)?;
     validate(&file)?;
-    if a.max_realizations > 1024 {
-        return Err(Failure(
-            format!(
-                "--max-realizations = {}: valid range is --realizations <= value <= 1024",
-                a.max_realizations
-            ),
-            2,
-        ));
-    }
-    if a.max_realizations < a.realizations {
-        return Err(Failure(
-            format!(
-                "--max-realizations = {}: valid range is >= --realizations ({})",
-                a.max_realizations, a.realizations
-            ),
-            2,
-        ));
-    }
     eprintln!(
         "balnet check: {} statistics of {} ({:?} model); balnet runs its side...",
         file.statistics.len(),

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde_json::json;
 
 use sim::checkpoint::Checkpoints;
 use sim::files::{read_state, write_state};
@@ -13,7 +12,7 @@ use sim::integrate::Method;
 use sim::network::RateNetwork;
 use sim::run::{Run, Summary};
 use sim::tangent::LyapunovSpec;
-use verify::api::network::{NetworkSpec, in_degree, model_name};
+use verify::api::network::{NetworkSpec, in_degree};
 use verify::api::rate::{self as api, RateSettings};
 
 use crate::args::{Common, Model, apply_model, build_params_from, number};
@@ -452,37 +451,26 @@ pub(crate) fn cmd_correlations(a: &CorrelationsArgs) -> Result<(), Failure> {
 
 pub(crate) fn cmd_export(a: &ExportArgs) -> Result<(), Failure> {
     let (net, seed) = build_network(&a.common.model, &a.net)?;
-    let files = sim::network_file::write_network(&a.out, &net)?;
-    let s = net.conn.sizes;
-    let meta = sim::network_file::NetworkMeta::of(&net);
-    let v = json!({
-        "dir": a.out.display().to_string(),
-        "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-        "n_e": s.n_e, "n_i": s.n_i, "k_e": s.k_e, "k_i": s.k_i,
-        "synapses": s.synapses(),
-        "seed": seed,
-        "model": model_name(&net.params),
-        "weights": {"ee": meta.ee.weight, "ei": meta.ei.weight, "ie": meta.ie.weight, "ii": meta.ii.weight},
-    });
-    emit(a.common.json, v, || {
+    let e = verify::api::network::export(&net, seed, &a.out)?;
+    emit_result(a.common.json, &e, || {
+        let w = &e.weights;
         format!(
             "wrote {} (N_E = {}, N_I = {}, K_E = {}, K_I = {}, {} synapses, seed {seed})\n\
              \x20 weights for the {} model (J0 = {}): J^EE = {:e}  J^EI = {:e}  J^IE = {:e}  J^II = {:e}\n",
             a.out.display(),
-            s.n_e,
-            s.n_i,
-            s.k_e,
-            s.k_i,
-            s.synapses(),
-            model_name(&net.params),
+            e.n_e,
+            e.n_i,
+            e.k_e,
+            e.k_i,
+            e.synapses,
+            e.model,
             net.params.j0,
-            meta.ee.weight,
-            meta.ei.weight,
-            meta.ie.weight,
-            meta.ii.weight
+            w.ee,
+            w.ei,
+            w.ie,
+            w.ii
         )
-    });
-    Ok(())
+    })
 }
 
 pub(crate) fn cmd_spectrum(a: &SpectrumArgs) -> Result<(), Failure> {

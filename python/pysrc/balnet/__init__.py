@@ -44,6 +44,7 @@ __all__ = [
     "report",
     "ricciardi",
     "network",
+    "export_network",
     "simulate_rate",
     "simulate_lif",
     "lyapunov",
@@ -308,6 +309,23 @@ def network(
         p = _params(params, kw)
         text, blocks = _balnet.network(p, seed, k_e, k_i, autapses, None, None)
     return Network(_json.loads(text), blocks)
+
+
+def export_network(
+    out: Any,
+    params: Optional[Params] = None,
+    *,
+    seed: int = 1,
+    k_e: Optional[int] = None,
+    k_i: Optional[int] = None,
+    autapses: bool = True,
+    **kw: Any,
+) -> Result:
+    """Write the network to the directory ``out`` (``ee.mtx, ei.mtx, ie.mtx, ii.mtx`` and
+    ``network.json``, each atomically) for other simulators, as ``balnet export-network``.
+    Fields: ``dir, files, n_e, n_i, k_e, k_i, synapses, seed, model, weights``."""
+    p = _params(params, kw)
+    return Result("Exported", _json.loads(_balnet.export_network(p, _os.fspath(out), seed, k_e, k_i, autapses)))
 
 
 # ---------------------------------------------------------------------------------------------

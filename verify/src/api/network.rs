@@ -146,3 +146,53 @@ pub fn load(
         note,
     })
 }
+
+/// The weights of the four blocks (Eq. 3), as written to network.json.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct BlockWeights {
+    pub ee: f64,
+    pub ei: f64,
+    pub ie: f64,
+    pub ii: f64,
+}
+
+/// What `export` wrote (the JSON of `balnet export-network`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Exported {
+    pub dir: String,
+    pub files: Vec<String>,
+    pub n_e: usize,
+    pub n_i: usize,
+    pub k_e: usize,
+    pub k_i: usize,
+    pub synapses: usize,
+    pub seed: u64,
+    /// `rate` or `lif`: which model the stored parameters are for.
+    pub model: &'static str,
+    pub weights: BlockWeights,
+}
+
+/// Write the network to `dir` (Matrix Market blocks and network.json, each atomically) for
+/// other simulators.
+pub fn export(net: &RateNetwork, seed: u64, dir: &Path) -> Result<Exported> {
+    let files = sim::network_file::write_network(dir, net)?;
+    let s = net.conn.sizes;
+    let meta = sim::network_file::NetworkMeta::of(net);
+    Ok(Exported {
+        dir: dir.display().to_string(),
+        files: files.iter().map(|f| f.display().to_string()).collect(),
+        n_e: s.n_e,
+        n_i: s.n_i,
+        k_e: s.k_e,
+        k_i: s.k_i,
+        synapses: s.synapses(),
+        seed,
+        model: model_name(&net.params),
+        weights: BlockWeights {
+            ee: meta.ee.weight,
+            ei: meta.ei.weight,
+            ie: meta.ie.weight,
+            ii: meta.ii.weight,
+        },
+    })
+}

@@ -674,6 +674,18 @@ fn comparison<'a>(rs: &'a [Realization], who: Option<ObserverRegime>) -> Compari
 /// Run the check.
 pub fn check(f: &CheckFile, opt: &CheckOptions) -> Result<Report, Error> {
     let s = setup(f)?;
+    if opt.max_realizations > 1024 {
+        return Err(bad(format!(
+            "--max-realizations = {}: valid range is --realizations <= value <= 1024",
+            opt.max_realizations
+        )));
+    }
+    if opt.max_realizations < opt.realizations {
+        return Err(bad(format!(
+            "--max-realizations = {}: valid range is >= --realizations ({})",
+            opt.max_realizations, opt.realizations
+        )));
+    }
     if opt.realizations < 2 {
         return Err(bad(format!(
             "realizations = {}: balnet needs >= 2 to measure the spread",
