@@ -154,12 +154,13 @@ impl SsnLif {
     }
 
     /// Run the protocol from potentials drawn uniformly in [V_R, Theta) (seeded), calling
-    /// `progress(t_done, t_total)` now and then.
+    /// `progress(t_done, t_total)` now and then (every 2000 steps); `Break` stops the run with
+    /// [`SimError::Interrupted`].
     pub fn run(
         &self,
         protocol: &[Segment],
         seed: u64,
-        mut progress: impl FnMut(f64, f64),
+        mut progress: impl FnMut(f64, f64) -> std::ops::ControlFlow<()>,
     ) -> Result<Vec<SegmentResult>, SimError> {
         for s in protocol {
             if !(s.duration > 0.0 && s.settle >= 0.0 && s.settle < s.duration) {
@@ -316,8 +317,8 @@ impl SsnLif {
                     }
                 }
                 step += 1;
-                if step % 2000 == 0 {
-                    progress(step as f64 * dt, total);
+                if step % 2000 == 0 && progress(step as f64 * dt, total).is_break() {
+                    return Err(SimError::Interrupted { step });
                 }
             }
             let window = (steps - settle) as f64 * dt;
@@ -349,7 +350,7 @@ impl SsnLif {
                 balance_i: bf(1),
             });
         }
-        progress(total, total);
+        let _ = progress(total, total);
         Ok(results)
     }
 }
@@ -403,7 +404,7 @@ mod tests {
                         mu_i,
                     }],
                     1,
-                    |_, _| {},
+                    |_, _| std::ops::ControlFlow::Continue(()),
                 )
                 .unwrap();
             for (x, sim_rate, mu, size) in [
@@ -439,11 +440,11 @@ mod tests {
         }];
         let a = SsnLif::new(&net, 1e-4, 5)
             .unwrap()
-            .run(&seg, 5, |_, _| {})
+            .run(&seg, 5, |_, _| std::ops::ControlFlow::Continue(()))
             .unwrap();
         let b = SsnLif::new(&net, 1e-4, 5)
             .unwrap()
-            .run(&seg, 5, |_, _| {})
+            .run(&seg, 5, |_, _| std::ops::ControlFlow::Continue(()))
             .unwrap();
         // Bit for bit (Debug prints every digit; NaN CVs compare equal this way).
         assert_eq!(format!("{a:?}"), format!("{b:?}"));

@@ -70,6 +70,9 @@ pub enum TheoryError {
         iterations: usize,
         residual: f64,
     },
+    /// The caller stopped an iterative solver (e.g. Ctrl-C in Python).
+    #[error("interrupted after iteration {iteration}")]
+    Interrupted { iteration: usize },
     /// The requested heterogeneous branch does not exist (the homogeneous point is stable).
     #[error(
         "no heterogeneous fixed point: the Girko radius r = {radius:.6} < 1, so only the homogeneous branch exists"

@@ -31,7 +31,8 @@ fn run(net: &LifNetwork, inputs: &[(f64, f64)], seed: u64) -> Vec<SegmentResult>
             mu_i,
         })
         .collect();
-    sim.run(&proto, seed, |_, _| {}).unwrap()
+    sim.run(&proto, seed, |_, _| std::ops::ControlFlow::Continue(()))
+        .unwrap()
 }
 
 fn close(sim: f64, theory: f64, what: &str) {

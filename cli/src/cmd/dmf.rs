@@ -4,12 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
-
-use theory::dmf::{DmfOptions, DmfSolution, solve};
+use theory::dmf::{DmfOptions, DmfSolution};
 
 use crate::args::{Common, build_params, number};
-use crate::output::{Failure, emit, write_atomic};
+use crate::output::{Failure, emit_result, write_atomic};
 use crate::svg::{Plot, Series, Style};
 
 #[derive(Args, Debug, Clone)]
@@ -47,12 +45,6 @@ pub(crate) struct DmfArgs {
 
 pub(crate) fn cmd_dmf(a: &DmfArgs) -> Result<(), Failure> {
     let p = build_params(&a.common.model)?;
-    if p.n.is_nan() || p.n == f64::NEG_INFINITY {
-        return Err(Failure(
-            format!("invalid n = {}: valid range is 1 <= n <= inf", p.n),
-            2,
-        ));
-    }
     let opts = DmfOptions {
         dt: a.dt,
         modes: a.modes,
@@ -65,12 +57,11 @@ pub(crate) fn cmd_dmf(a: &DmfArgs) -> Result<(), Failure> {
         seed: a.common.model.seed.map_or(1, |s| s as u64),
         ..DmfOptions::default()
     };
-    opts.validate()?;
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} dmf {msg} ({elapsed})").expect("valid template"),
     );
-    let sol = solve(&p, &opts, |r| {
+    let d = verify::api::dmf::dmf(&p, &opts, |r| {
         bar.set_message(format!(
             "chain {} iteration {} ({}): Delta0 E {:.4} I {:.4}",
             r.chain + 1,
@@ -80,31 +71,16 @@ pub(crate) fn cmd_dmf(a: &DmfArgs) -> Result<(), Failure> {
             r.delta0_out_i
         ));
         bar.tick();
+        std::ops::ControlFlow::Continue(())
     })?;
     bar.finish_and_clear();
+    let sol = &d.solution;
     if let Some(dir) = &a.out {
-        write_out(dir, &p, &sol)?;
+        write_out(dir, &p, sol)?;
     }
-    let mut value = serde_json::to_value(&sol).map_err(|e| Failure(e.to_string(), 1))?;
-    value["n"] = json!(if p.n.is_finite() {
-        json!(p.n)
-    } else {
-        json!("inf")
-    });
-    emit(a.common.json, value, || human(&p, &sol));
+    emit_result(a.common.json, &d, || human(&p, sol))?;
     if !sol.converged {
-        return Err(Failure(
-            format!(
-                "dmf did not converge: {} after {} iterations in {} chains (relative standard \
-                 error of Delta0_E {:.2e}, target {:.2e})",
-                sol.termination,
-                sol.iterations,
-                sol.chains,
-                sol.stderr.delta0_e / sol.values.delta0_e,
-                a.target
-            ),
-            1,
-        ));
+        return Err(Failure(verify::api::dmf::not_converged(&d, &opts), 1));
     }
     Ok(())
 }

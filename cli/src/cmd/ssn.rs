@@ -5,14 +5,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
-use theory::ssn::mean_field::LifNetwork;
-use theory::ssn::network::Ssn;
-use theory::ssn::power_law::fit;
 use theory::ssn::ricciardi::Neuron;
+use verify::api::ssn as api;
 
 use crate::args::{number, parse_list};
-use crate::output::{Failure, emit, emit_result};
+use crate::output::{Failure, emit_result};
 
 /// The unit convention of `balnet ricciardi`'s inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -135,21 +132,17 @@ pub(crate) fn scan_row(c: &theory::ssn::network::Cell) -> String {
 }
 
 fn cmd_scan(a: &ScanArgs) -> Result<(), Failure> {
-    let (s, _) = read_network(&a.params)?;
+    let file = api::read_network(&a.params)?;
     let bad = |name: &str, e: String| Failure(format!("invalid {name}: {e}"), 2);
     let mu = parse_list(&a.mu_ext, false).map_err(|e| bad("mu-ext", e))?;
     let r = parse_list(&a.r, false).map_err(|e| bad("r", e))?;
-    if let Some(x) = r.iter().find(|x| !(**x >= 0.0 && x.is_finite())) {
-        return Err(bad("r", format!("{x}: valid range is 0 <= r < inf")));
-    }
-    if mu.iter().any(|x| !x.is_finite()) {
-        return Err(bad("mu-ext", "values must be finite".into()));
-    }
-    let t0 = std::time::Instant::now();
-    let cells = s.scan(&mu, &r);
-    let seconds = t0.elapsed().as_secs_f64();
-    eprintln!("balnet ssn scan: {} cells in {seconds:.3} s", cells.len());
-    if cells.iter().any(|c| !c.complete) {
+    let scan = api::scan(&file.ssn, &mu, &r)?;
+    eprintln!(
+        "balnet ssn scan: {} cells in {:.3} s",
+        scan.cells.len(),
+        scan.seconds
+    );
+    if scan.cells.iter().any(|c| !c.complete) {
         eprintln!(
             "balnet ssn scan: warning: some cells could have states above {:e} Hz (column complete = 0)",
             theory::ssn::network::MAX_RATE
@@ -157,25 +150,20 @@ fn cmd_scan(a: &ScanArgs) -> Result<(), Failure> {
     }
     let mut csv = String::from(SCAN_HEADER);
     csv.push('\n');
-    for c in &cells {
+    for c in &scan.cells {
         csv.push_str(&scan_row(c));
         csv.push('\n');
     }
     if let Some(path) = &a.out {
         sim::files::write_atomic(path, |w| std::io::Write::write_all(w, csv.as_bytes()))?;
     }
-    emit(
-        a.json,
-        json!({"mu_ext": mu, "r": r, "cells": cells, "seconds": seconds}),
-        || {
-            if a.out.is_some() {
-                String::new()
-            } else {
-                csv.clone()
-            }
-        },
-    );
-    Ok(())
+    emit_result(a.json, &scan, || {
+        if a.out.is_some() {
+            String::new()
+        } else {
+            csv.clone()
+        }
+    })
 }
 
 #[derive(Args, Debug)]
@@ -202,18 +190,13 @@ pub(crate) fn cmd_ssn(c: &SsnCmd) -> Result<(), Failure> {
                 v_r: a.neuron.v_r,
                 tau_ref: a.neuron.tau_ref,
             };
-            let f = fit(&n, a.sigma, a.max_rate)?;
-            emit(
-                a.json,
-                json!({"a": f.a, "b": f.b, "n": f.n, "rms": f.rms}),
-                || {
-                    format!(
-                        "a {:.6e}\nb {:.6} mV/s\nn {:.6}\nrms {:.3e} Hz\n",
-                        f.a, f.b, f.n, f.rms
-                    )
-                },
-            );
-            Ok(())
+            let f = api::fit(n, a.sigma, a.max_rate)?;
+            emit_result(a.json, &f, || {
+                format!(
+                    "a {:.6e}\nb {:.6} mV/s\nn {:.6}\nrms {:.3e} Hz\n",
+                    f.a, f.b, f.n, f.rms
+                )
+            })
         }
         SsnCmd::SteadyStates(a) => cmd_steady(a),
         SsnCmd::Scan(a) => cmd_scan(a),
@@ -238,26 +221,6 @@ pub(crate) struct NetworkInput {
     r: f64,
 }
 
-impl NetworkInput {
-    /// Read the file and check the input: (SSN, LIF network if the file is one, mu_ext, r).
-    fn read(&self) -> Result<(Ssn, Option<LifNetwork>, f64, f64), Failure> {
-        let (s, net) = read_network(&self.params)?;
-        if !self.mu_ext.is_finite() {
-            return Err(Failure(
-                format!("invalid mu-ext = {}: valid range is finite", self.mu_ext),
-                2,
-            ));
-        }
-        if !(self.r >= 0.0 && self.r.is_finite()) {
-            return Err(Failure(
-                format!("invalid r = {}: valid range is 0 <= r < inf", self.r),
-                2,
-            ));
-        }
-        Ok((s, net, self.mu_ext, self.r))
-    }
-}
-
 #[derive(Args, Debug)]
 pub(crate) struct SteadyArgs {
     #[command(flatten)]
@@ -268,41 +231,10 @@ pub(crate) struct SteadyArgs {
     json: bool,
 }
 
-/// Read a parameter file: a LIF network (it has `n`; its SSN is fitted, Eq. 13 and the
-/// power laws over 0-10 Hz) or an SSN directly (a, b, n and J_XY).
-pub(crate) fn read_network(path: &std::path::Path) -> Result<(Ssn, Option<LifNetwork>), Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure(format!("cannot read {}: {e}", path.display()), 2))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
-        Failure(
-            format!("{}: {}", path.display(), first_line(e.message())),
-            2,
-        )
-    })?;
-    let parse_err = |e: toml::de::Error| {
-        Failure(
-            format!("{}: {}", path.display(), first_line(e.message())),
-            2,
-        )
-    };
-    if table.contains_key("n") {
-        let net: LifNetwork = toml::from_str(&text).map_err(parse_err)?;
-        net.validate()?;
-        Ok((net.to_ssn(10.0)?, Some(net)))
-    } else {
-        let s: Ssn = toml::from_str(&text).map_err(parse_err)?;
-        s.validate()?;
-        Ok((s, None))
-    }
-}
-
-fn first_line(m: &str) -> &str {
-    m.lines().next().unwrap_or("invalid parameters")
-}
-
 fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
-    let (s, net, mu_ext, r) = a.input.read()?;
-    let an = s.analyse(mu_ext, r);
+    let file = api::read_network(&a.input.params)?;
+    let st = api::steady_states(&file, a.input.mu_ext, a.input.r)?;
+    let an = &st.analysis;
     if !an.complete {
         eprintln!(
             "balnet ssn: warning: states above {:e} Hz were not searched",
@@ -310,24 +242,8 @@ fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
         );
     }
     let b = an.balanced_limit;
-    let phi_sc = match &net {
-        Some(n) => Some(n.phi_sc(mu_ext, r)?),
-        None => None,
-    };
-    let v = json!({
-        "states": an.states.iter().map(|x| json!({"nu_e": x.nu_e, "nu_i": x.nu_i, "stable": x.stable, "isn": x.isn, "max_re": x.max_re, "dnu_e_dmu_ext": x.dnu_e_dmu_ext, "dnu_i_dmu_i": x.dnu_i_dmu_i})).collect::<Vec<_>>(),
-        "det_j": an.det_j,
-        "supersaturating": an.supersaturating,
-        "r_above_j_ii_over_j_ei": an.r_above_j_ii_over_j_ei,
-        "no_steady_state": an.no_steady_state,
-        "ssn": s,
-        "phi_sc": phi_sc,
-        "isn": an.isn,
-        "bistable": an.bistable,
-        "balanced_limit": {"exists": b.exists, "stable": b.stable, "nu_e": b.nu_e, "nu_i": b.nu_i},
-        "complete": an.complete,
-    });
-    emit(a.json, v, || {
+    let phi_sc = &st.phi_sc;
+    emit_result(a.json, &st, || {
         let mut out = format!(
             "det J = {:.6}; supersaturating: {} (r > J_II/J_EI: {}); ISN: {}; bistable: {}; no steady state: {}\n",
             an.det_j,
@@ -362,8 +278,7 @@ fn cmd_steady(a: &SteadyArgs) -> Result<(), Failure> {
             if b.stable { "stable" } else { "not stable" }
         ));
         out
-    });
-    Ok(())
+    })
 }
 
 #[derive(Args, Debug)]
@@ -393,8 +308,8 @@ pub(crate) struct LifSsnArgs {
 }
 
 pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
-    let (_, net, mu_ext, r) = a.input.read()?;
-    let Some(mut net) = net else {
+    let file = api::read_network(&a.input.params)?;
+    if file.lif.is_none() {
         return Err(Failure(
             format!(
                 "{}: a LIF network file is needed (with n, p_XY, j_XY, [e], [i]; see golden/ssn/)",
@@ -402,53 +317,39 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
             ),
             2,
         ));
-    };
-    let bad = |name: &str, v: f64, range: &str| {
-        Failure(format!("invalid {name} = {v}: valid range is {range}"), 2)
-    };
-    if !(a.seed >= 0.0 && a.seed.fract() == 0.0 && a.seed < 2f64.powi(64)) {
-        return Err(bad("seed", a.seed, "a whole number 0 <= seed < 2^64"));
     }
-    if !(a.t > 0.0 && a.t.is_finite() && a.transient >= 0.0 && a.transient < a.t) {
-        return Err(bad("transient", a.transient, "0 <= transient < t"));
-    }
-    let mut mu = mu_ext;
-    if let Some(n) = a.n {
-        if !(n >= 10.0 && n.fract() == 0.0 && n <= 1e7) {
-            return Err(bad("n", n, "a whole number 10 <= n <= 1e7"));
+    let seed = verify::api::network::seed(a.seed)?;
+    let n = match a.n {
+        Some(n) if n.fract() == 0.0 && (10.0..=1e7).contains(&n) => Some(n as usize),
+        Some(n) => {
+            return Err(Failure(
+                format!("invalid n = {n}: valid range is a whole number 10 <= n <= 1e7"),
+                2,
+            ));
         }
-        mu *= net.drive_factor(n as usize);
-        net = net.scaled(n as usize);
-    }
-    let ssn = net.to_ssn(10.0)?;
-    let sim = sim::lif_ssn::SsnLif::new(&net, a.dt, a.seed as u64)?;
-    let mut bar = crate::output::progress("lif-ssn");
-    let res = sim.run(
-        &[sim::lif_ssn::Segment {
-            duration: a.t,
-            settle: a.transient,
-            mu_e: mu,
-            mu_i: r * mu,
-        }],
-        a.seed as u64,
-        |done, total| bar.show(done / total),
+        None => None,
+    };
+    let settings = api::LifSsnSettings {
+        t: a.t,
+        transient: a.transient,
+        dt: a.dt,
+        seed,
+        n,
+    };
+    let r = a.input.r;
+    let x = api::simulate_lif_ssn(
+        &file,
+        a.input.mu_ext,
+        r,
+        &settings,
+        &mut crate::output::progress("lif-ssn"),
     )?;
-    let x = res[0];
-    let states = ssn.steady_states(mu, r);
-    let sc = net.phi_sc(mu, r)?;
-    let v = json!({
-        "rate_e": x.rate_e, "rate_i": x.rate_i, "cv_e": x.cv_e, "cv_i": x.cv_i,
-        "balance_e": x.balance_e, "balance_i": x.balance_i,
-        "n": net.n, "mu_ext": mu,
-        "ssn": states.iter().map(|s| json!({"nu_e": s.nu_e, "nu_i": s.nu_i, "stable": s.stable})).collect::<Vec<_>>(),
-        "phi_sc": sc.iter().map(|s| json!({"nu_e": s.nu_e, "nu_i": s.nu_i, "stable": s.stable})).collect::<Vec<_>>(),
-    });
-    emit(a.json, v, || {
+    emit_result(a.json, &x, || {
         let mut out = format!(
-            "N = {}, mu_ext = {mu} mV/s, r = {}\nsimulated: rate_E {:.4} Hz, rate_I {:.4} Hz, CV_E {:.3}, CV_I {:.3}, BF_E {:.3}, BF_I {:.3}\n",
-            net.n, r, x.rate_e, x.rate_i, x.cv_e, x.cv_i, x.balance_e, x.balance_i
+            "N = {}, mu_ext = {} mV/s, r = {}\nsimulated: rate_E {:.4} Hz, rate_I {:.4} Hz, CV_E {:.3}, CV_I {:.3}, BF_E {:.3}, BF_I {:.3}\n",
+            x.n, x.mu_ext, r, x.rate_e, x.rate_i, x.cv_e, x.cv_i, x.balance_e, x.balance_i
         );
-        for s in &states {
+        for s in &x.ssn {
             out.push_str(&format!(
                 "SSN    nu_E {:.4}, nu_I {:.4} ({})\n",
                 s.nu_e,
@@ -456,7 +357,7 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
                 if s.stable { "stable" } else { "unstable" }
             ));
         }
-        for s in &sc {
+        for s in &x.phi_sc {
             out.push_str(&format!(
                 "Phi_sc nu_E {:.4}, nu_I {:.4} ({})\n",
                 s.nu_e,
@@ -465,6 +366,5 @@ pub(crate) fn cmd_simulate_lif_ssn(a: &LifSsnArgs) -> Result<(), Failure> {
             ));
         }
         out
-    });
-    Ok(())
+    })
 }

@@ -56,7 +56,9 @@ fn simulate(
             mu_i: r * m,
         })
         .collect();
-    let res = sim.run(&proto, 1, |_, _| {}).map_err(es)?;
+    let res = sim
+        .run(&proto, 1, |_, _| std::ops::ControlFlow::Continue(()))
+        .map_err(es)?;
     Ok(inputs
         .iter()
         .zip(res)

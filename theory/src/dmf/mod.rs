@@ -72,6 +72,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 use crate::acf::tau_dec;
 use crate::balanced::balanced_inputs;
@@ -735,7 +736,7 @@ impl Solver<'_> {
         &self,
         index: usize,
         history: &mut Vec<IterationRecord>,
-        progress: &mut dyn FnMut(&IterationRecord),
+        progress: &mut dyn FnMut(&IterationRecord) -> ControlFlow<()>,
     ) -> Result<Chain, TheoryError> {
         let (p, opts, grid) = (self.p, self.opts, &self.grid);
         let tau = p.tau_syn;
@@ -776,8 +777,13 @@ impl Solver<'_> {
                 phi_w: st.phi_w,
                 mean_evaluations: st.evaluations,
             };
-            progress(&rec);
+            let stop = progress(&rec).is_break();
             history.push(rec);
+            if stop {
+                return Err(TheoryError::Interrupted {
+                    iteration: iterations,
+                });
+            }
             if st.delta_out.0 + st.delta_out.1 <= opts.fixed_point_variance
                 && st.delta_in.0 + st.delta_in.1 <= 1e3 * opts.fixed_point_variance.max(1e-300)
             {
@@ -860,6 +866,19 @@ pub fn solve(
     p: &Params,
     opts: &DmfOptions,
     mut progress: impl FnMut(&IterationRecord),
+) -> Result<DmfSolution, TheoryError> {
+    solve_controlled(p, opts, |r| {
+        progress(r);
+        ControlFlow::Continue(())
+    })
+}
+
+/// As [`solve`], with a `progress` that may stop the solver after any iteration
+/// ([`TheoryError::Interrupted`]; Ctrl-C in Python).
+pub fn solve_controlled(
+    p: &Params,
+    opts: &DmfOptions,
+    mut progress: impl FnMut(&IterationRecord) -> ControlFlow<()>,
 ) -> Result<DmfSolution, TheoryError> {
     let grid = opts.validate()?;
     if p.n.is_finite() {

@@ -5,13 +5,16 @@
 //! calls, and returns the same fields.
 //!
 //! - [`theory`]: balanced limit, fixed points, J_c, scans, the report (paper 001).
+//! - [`dmf`]: the dynamic mean-field theory of rate chaos.
 //! - [`network`]: networks generated from a seed or read from a directory.
 //! - [`rate`]: rate simulations, correlations, spectrum, Lyapunov exponents.
 //! - [`lif`]: LIF spiking simulations.
-//! - [`ssn`]: paper 004's Ricciardi rate.
+//! - [`ssn`]: paper 004: the Ricciardi rate, the power-law fit, SSN steady states and scans,
+//!   the LIF network against its SSN.
 //!
 //! The oracle's entry points are [`crate::check::check`] and [`crate::golden::run_cases`].
 
+pub mod dmf;
 pub mod lif;
 pub mod network;
 pub mod rate;
