@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let sim = SsnLif::new(&net, 1e-4, 7)?;
-    let res = sim.run(&protocol, 7, |_, _| {})?;
+    let res = sim.run(&protocol, 7, |_, _| std::ops::ControlFlow::Continue(()))?;
     let threshold = 0.5 * peak;
     println!("\n X1 X2 | mu_ext (mV/s) | E rate (Hz): LIF   SSN    | output | XOR");
     let mut ok = true;
