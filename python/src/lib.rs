@@ -44,7 +44,10 @@ pyo3::create_exception!(
 
 /// The Python exception of a library error.
 fn py_err(e: Error) -> PyErr {
-    if let Error::Sim(SimError::Interrupted { .. }) = e {
+    if matches!(
+        e,
+        Error::Sim(SimError::Interrupted { .. }) | Error::Theory(TheoryError::Interrupted { .. })
+    ) {
         return PyKeyboardInterrupt::new_err(e.to_string());
     }
     if e.is_input() {
@@ -1088,6 +1091,198 @@ fn spectrum<'py>(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Dynamic mean-field theory
+
+/// The DMF at `p`; not converged raises ComputationError carrying the solution's JSON.
+#[pyfunction]
+#[pyo3(signature = (p, dt = 0.06, modes = 16384, realizations = 16, chains = 4,
+    max_chains = 16, target = 0.01, average_iterations = 8, max_iterations = 300, seed = 1,
+    progress = None))]
+#[allow(clippy::too_many_arguments)]
+fn dmf<'py>(
+    py: Python<'py>,
+    p: &Bound<'py, PyAny>,
+    dt: f64,
+    modes: usize,
+    realizations: usize,
+    chains: usize,
+    max_chains: usize,
+    target: f64,
+    average_iterations: usize,
+    max_iterations: usize,
+    seed: u64,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(String, Bound<'py, PyDict>)> {
+    let p = params_of(p)?;
+    let opts = theory::dmf::DmfOptions {
+        dt,
+        modes,
+        realizations,
+        chains,
+        max_chains,
+        target_rel_stderr: target,
+        average_iterations,
+        max_iterations,
+        seed,
+        ..theory::dmf::DmfOptions::default()
+    };
+    let d = controlled(py, progress, |c| {
+        // Approximate fraction done: iterations over the most the chains may take.
+        let most = (max_iterations * max_chains).max(1) as f64;
+        let mut seen = 0usize;
+        api::dmf::dmf(&p, &opts, |_| {
+            seen += 1;
+            c.progress((seen as f64 / most).min(0.99))
+        })
+    })?;
+    let text = json(&d)?;
+    if !d.solution.converged {
+        let err = ComputationError::new_err(api::dmf::not_converged(&d, &opts));
+        let v = err.value(py);
+        v.setattr("iterations", d.solution.iterations)?;
+        v.setattr(
+            "residual",
+            d.solution.stderr.delta0_e / d.solution.values.delta0_e,
+        )?;
+        v.setattr("result", text)?;
+        return Err(err);
+    }
+    let c = &d.solution.curves;
+    let arrays = PyDict::new(py);
+    arrays.set_item("lag_dt", c.lag_dt)?;
+    arrays.set_item("delta_e", f64_array(py, &c.delta_e))?;
+    arrays.set_item("delta_i", f64_array(py, &c.delta_i))?;
+    arrays.set_item("omega", f64_array(py, &c.omega))?;
+    arrays.set_item("s_e", f64_array(py, &c.s_e))?;
+    arrays.set_item("s_i", f64_array(py, &c.s_i))?;
+    arrays.set_item("history", json(&d.solution.history)?)?;
+    Ok((text, arrays))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paper 004: SSN
+
+fn neuron(tau: f64, theta: f64, v_r: f64, tau_ref: f64) -> theory::ssn::ricciardi::Neuron {
+    theory::ssn::ricciardi::Neuron {
+        tau,
+        theta,
+        v_r,
+        tau_ref,
+    }
+}
+
+/// A network file given by its path or its TOML text.
+fn ssn_file(path: Option<PathBuf>, text: Option<String>) -> PyResult<api::ssn::NetworkFile> {
+    match (path, text) {
+        (Some(p), _) => api::ssn::read_network(&p).map_err(py_err),
+        (None, Some(t)) => api::ssn::parse_network(&t, "network").map_err(py_err),
+        (None, None) => Err(input("give a network file (path) or its TOML text".into())),
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (sigma, tau = 0.02, theta = 20.0, v_r = 10.0, tau_ref = 0.0, max_rate = 10.0))]
+fn ssn_fit(
+    py: Python<'_>,
+    sigma: f64,
+    tau: f64,
+    theta: f64,
+    v_r: f64,
+    tau_ref: f64,
+    max_rate: f64,
+) -> PyResult<String> {
+    let n = neuron(tau, theta, v_r, tau_ref);
+    let f = py
+        .detach(|| api::ssn::fit(n, sigma, max_rate))
+        .map_err(py_err)?;
+    json(&f)
+}
+
+#[pyfunction]
+#[pyo3(signature = (mu_ext, r, path = None, text = None))]
+fn ssn_steady_states(
+    py: Python<'_>,
+    mu_ext: f64,
+    r: f64,
+    path: Option<PathBuf>,
+    text: Option<String>,
+) -> PyResult<String> {
+    let file = ssn_file(path, text)?;
+    let s = py
+        .detach(|| api::ssn::steady_states(&file, mu_ext, r))
+        .map_err(py_err)?;
+    json(&s)
+}
+
+#[pyfunction]
+#[pyo3(signature = (mu_ext, r, path = None, text = None))]
+fn ssn_scan(
+    py: Python<'_>,
+    mu_ext: Vec<f64>,
+    r: Vec<f64>,
+    path: Option<PathBuf>,
+    text: Option<String>,
+) -> PyResult<String> {
+    let file = ssn_file(path, text)?;
+    let s = py
+        .detach(|| api::ssn::scan(&file.ssn, &mu_ext, &r))
+        .map_err(py_err)?;
+    json(&s)
+}
+
+#[pyfunction]
+#[pyo3(signature = (mu_ext, r, path = None, text = None, t = 2.0, transient = 0.5, dt = 1e-4,
+    seed = 1, n = None, progress = None))]
+#[allow(clippy::too_many_arguments)]
+fn simulate_lif_ssn(
+    py: Python<'_>,
+    mu_ext: f64,
+    r: f64,
+    path: Option<PathBuf>,
+    text: Option<String>,
+    t: f64,
+    transient: f64,
+    dt: f64,
+    seed: u64,
+    n: Option<usize>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let file = ssn_file(path, text)?;
+    let settings = api::ssn::LifSsnSettings {
+        t,
+        transient,
+        dt,
+        seed,
+        n,
+    };
+    let x = controlled(py, progress, |c| {
+        api::ssn::simulate_lif_ssn(&file, mu_ext, r, &settings, c)
+    })?;
+    json(&x)
+}
+
+/// Set the number of worker threads (the command line's `--threads`); results do not depend
+/// on it. Only before the first parallel computation of the process.
+#[pyfunction]
+fn set_threads(n: usize) -> PyResult<()> {
+    if n == 0 {
+        return Err(input(
+            "invalid threads = 0: valid range is threads >= 1".into(),
+        ));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|_| {
+            PyRuntimeError::new_err(format!(
+                "set_threads({n}): the worker threads are already running ({}); call it before \
+                 the first computation",
+                rayon::current_num_threads()
+            ))
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
 // The oracle
 
 /// Check a simulator's statistics (`text`: a balnet-check/1 JSON document; `path`: its file,
@@ -1186,6 +1381,12 @@ fn _balnet(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(check, m)?,
         wrap_pyfunction!(verify_cases, m)?,
         wrap_pyfunction!(threads, m)?,
+        wrap_pyfunction!(set_threads, m)?,
+        wrap_pyfunction!(dmf, m)?,
+        wrap_pyfunction!(ssn_fit, m)?,
+        wrap_pyfunction!(ssn_steady_states, m)?,
+        wrap_pyfunction!(ssn_scan, m)?,
+        wrap_pyfunction!(simulate_lif_ssn, m)?,
     ] {
         m.add_function(f)?;
     }

@@ -318,3 +318,64 @@ def test_results_are_frozen():
         r.phi_e = 1.0
     with pytest.raises(AttributeError):
         r.nonsense
+
+
+# ---------------------------------------------------------------------------------------------
+# DMF and paper 004
+
+SSN = ROOT / "golden" / "ssn"
+
+
+def test_dmf_equals_cli():
+    small = dict(modes=1024, realizations=8, chains=2, target=0.2)
+    flags = ["--modes", "1024", "--realizations", "8", "--chains", "2", "--target", "0.2"]
+    d = balnet.dmf(n=2000, j0=1.5, **small)
+    assert d.to_dict() == cli("dmf", "--n", "2000", "--j0", "1.5", *flags)
+    assert d.converged and d.delta_e.dtype == np.float64 and d.delta_e[0] == pytest.approx(d.delta0_e, rel=0.2)
+    assert d.history and d.history[-1]["chain"] == d.chains - 1
+    inf = balnet.dmf(n=float("inf"), j0=0.5, **small)
+    assert inf.to_dict() == cli("dmf", "--n", "inf", "--j0", "0.5", *flags)
+    assert inf.n == "inf" and inf.termination == "fixed_point"
+    with pytest.raises(ValueError, match="modes"):
+        balnet.dmf(modes=1000)
+
+
+def test_ssn_functions_equal_cli():
+    f = balnet.ssn_fit(sigma=100.0, max_rate=10.0)
+    assert f.to_dict() == cli("ssn", "fit", "--sigma", "100", "--max-rate", "10")
+    bistable = SSN / "bistable.toml"
+    st = balnet.ssn_steady_states(bistable, mu_ext=100.0, r=1.0)
+    assert st.to_dict() == cli("ssn", "steady-states", "--params", str(bistable), "--mu-ext", "100", "--r", "1")
+    assert balnet.ssn_steady_states(bistable.read_text(), 100.0, 1.0) == st
+    sc = balnet.ssn_scan(bistable, mu_ext=[50.0, 100.0, 200.0], r=[0.5, 1.0])
+    want = cli("ssn", "scan", "--params", str(bistable), "--mu-ext", "50,100,200", "--r", "0.5,1")
+    got = sc.to_dict()
+    for d in (got, want):
+        d.pop("seconds")  # wall time
+    assert got == want and len(sc.cells) == 6
+    sup = SSN / "supersaturating.toml"
+    x = balnet.simulate_lif_ssn(sup, mu_ext=850.0, r=1.5, t=0.3, transient=0.1, seed=3)
+    assert x.to_dict() == cli(
+        "simulate", "lif-ssn", "--params", str(sup), "--mu-ext", "850", "--r", "1.5", "--t", "0.3",
+        "--transient", "0.1", "--seed", "3",
+    )
+    # The fitted SSN as a file of its own (TOML text): the same states, no Phi_sc; it cannot
+    # be simulated (no LIF network behind it).
+    s = st.ssn
+    text = "".join(f"{k} = {s[k]!r}\n" for k in ("j_ee", "j_ei", "j_ie", "j_ii", "tau_e", "tau_i"))
+    for pop in ("e", "i"):
+        text += f"[{pop}]\n" + "".join(f"{k} = {s[pop][k]!r}\n" for k in ("a", "b", "n"))
+    own = balnet.ssn_steady_states(text, 100.0, 1.0)
+    assert own.states == st.states and own.phi_sc is None
+    with pytest.raises(ValueError, match="LIF network"):
+        balnet.simulate_lif_ssn(text, 100.0, 1.0)
+    with pytest.raises(ValueError, match="missing field"):
+        balnet.ssn_steady_states("[e]\na = 1\n", 1.0, 1.0)
+
+
+def test_set_threads_after_start_says_so():
+    balnet.critical_coupling(n=np.array([1e4, 1e5]))  # the workers are running now
+    with pytest.raises(RuntimeError, match="already running"):
+        balnet.set_threads(1)
+    with pytest.raises(ValueError, match="threads"):
+        balnet.set_threads(0)

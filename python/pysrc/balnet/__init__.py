@@ -50,8 +50,14 @@ __all__ = [
     "lyapunov",
     "correlations",
     "spectrum",
+    "dmf",
+    "ssn_fit",
+    "ssn_steady_states",
+    "ssn_scan",
+    "simulate_lif_ssn",
     "check",
     "verify",
+    "set_threads",
 ]
 
 
@@ -527,6 +533,115 @@ def spectrum(
     args = _net_call(params, kw, "rate", seed, k_e, k_i, autapses, network)
     text, eig, bulk = _balnet.spectrum(*args)
     return Result("Spectrum", _json.loads(text), {"eigenvalues": eig, "bulk_max_re": bulk})
+
+
+# ---------------------------------------------------------------------------------------------
+# Dynamic mean-field theory
+
+
+def dmf(
+    params: Optional[Params] = None,
+    *,
+    dt: float = 0.06,
+    modes: int = 16384,
+    realizations: int = 16,
+    chains: int = 4,
+    max_chains: int = 16,
+    target: float = 0.01,
+    average_iterations: int = 8,
+    max_iterations: int = 300,
+    seed: int = 1,
+    progress: Optional[Callable[[float], Any]] = None,
+    **kw: Any,
+) -> Result:
+    """The dynamic mean-field theory of rate chaos (Eqs. 10, 40-56; Figs. 7-8) at any N
+    (``n=inf`` for the limit), with standard errors from independent chains (``balnet dmf``).
+
+    Fields: ``phi_e, phi_i, w, mu_e, mu_i, delta0_e, delta0_i, tau_dec_e, tau_dec_i, ...``,
+    ``stderr`` of each, ``iterations, converged, termination, chains, n``. Arrays: the
+    autocovariances ``delta_e, delta_i`` at lags k * ``lag_dt``, the spectra ``s_e, s_i`` at
+    ``omega``, and ``history`` (one dict per iteration). A solution that misses its target
+    raises ComputationError (its ``result`` attribute holds the JSON). ``progress`` hears an
+    approximate fraction (iterations over the most the chains may take)."""
+    text, arrays = _balnet.dmf(
+        _params(params, kw),
+        dt=dt,
+        modes=modes,
+        realizations=realizations,
+        chains=chains,
+        max_chains=max_chains,
+        target=target,
+        average_iterations=average_iterations,
+        max_iterations=max_iterations,
+        seed=seed,
+        progress=progress,
+    )
+    arrays = dict(arrays)
+    arrays["history"] = _json.loads(arrays["history"])
+    return Result("Dmf", _json.loads(text), arrays)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper 004: LIF networks and the SSN
+
+
+def _network_source(network: Any) -> dict:
+    """A network file: its path, or its TOML text (a string containing a newline)."""
+    if isinstance(network, str) and "\n" in network:
+        return {"path": None, "text": network}
+    return {"path": _os.fspath(network), "text": None}
+
+
+def ssn_fit(
+    sigma: float, tau: float = 0.02, theta: float = 20.0, v_r: float = 10.0, tau_ref: float = 0.0, max_rate: float = 10.0
+) -> Result:
+    """The power law nu = a [mu - b]_+^n fitted to the Ricciardi rate over 0..max_rate Hz
+    (paper 004, Eq. 1; ``balnet ssn fit``): fields ``a, b, n, rms``."""
+    return Result("PowerLaw", _json.loads(_balnet.ssn_fit(sigma, tau, theta, v_r, tau_ref, max_rate)))
+
+
+def ssn_steady_states(network: Any, mu_ext: float, r: float) -> Result:
+    """Every steady state of the SSN at external input ``mu_ext`` to E and ``r * mu_ext`` to I,
+    its stability and the regime verdicts (``balnet ssn steady-states``). ``network``: a TOML
+    file (an SSN, or a LIF network whose SSN is fitted and whose Ricciardi self-consistency
+    ``phi_sc`` is solved too; see golden/ssn/) or its text."""
+    return Result("SteadyStates", _json.loads(_balnet.ssn_steady_states(mu_ext, r, **_network_source(network))))
+
+
+def ssn_scan(network: Any, mu_ext: Sequence[float], r: Sequence[float]) -> Result:
+    """The regime map of paper 004's Fig. 5 over the grid mu_ext x r (``balnet ssn scan``):
+    fields ``mu_ext, r, cells`` (one dict per cell), ``seconds``."""
+    mu = [float(x) for x in _np.atleast_1d(mu_ext)]
+    rr = [float(x) for x in _np.atleast_1d(r)]
+    return Result("SsnScan", _json.loads(_balnet.ssn_scan(mu, rr, **_network_source(network))))
+
+
+def simulate_lif_ssn(
+    network: Any,
+    mu_ext: float,
+    r: float,
+    *,
+    t: float = 2.0,
+    transient: float = 0.5,
+    dt: float = 1e-4,
+    seed: int = 1,
+    n: Optional[int] = None,
+    progress: Optional[Callable[[float], Any]] = None,
+) -> Result:
+    """Simulate paper 004's LIF network (a LIF network file) at input (mu_ext, r mu_ext) and
+    compare it with its SSN and Phi_sc (``balnet simulate lif-ssn``): fields ``rate_e,
+    rate_i`` (Hz), ``cv_e, cv_i, balance_e, balance_i, n, mu_ext, ssn, phi_sc``. ``n`` rescales
+    the network (j by sqrt(N0/N), the drive by sqrt(N/N0))."""
+    text = _balnet.simulate_lif_ssn(
+        mu_ext, r, t=t, transient=transient, dt=dt, seed=seed, n=n, progress=progress, **_network_source(network)
+    )
+    return Result("LifSsnSimulation", _json.loads(text))
+
+
+def set_threads(n: int) -> None:
+    """Set the worker threads (the command line's ``--threads``; results do not depend on it).
+    Call it before the first computation: the threads start with it."""
+    _balnet.set_threads(n)
 
 
 # ---------------------------------------------------------------------------------------------

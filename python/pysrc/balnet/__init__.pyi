@@ -192,6 +192,39 @@ def spectrum(
     autapses: bool = True,
     **kw: Any,
 ) -> Result: ...
+def dmf(
+    params: Optional[Params] = None,
+    *,
+    dt: float = 0.06,
+    modes: int = 16384,
+    realizations: int = 16,
+    chains: int = 4,
+    max_chains: int = 16,
+    target: float = 0.01,
+    average_iterations: int = 8,
+    max_iterations: int = 300,
+    seed: int = 1,
+    progress: _Progress = None,
+    **kw: Any,
+) -> Result: ...
+def ssn_fit(
+    sigma: float, tau: float = 0.02, theta: float = 20.0, v_r: float = 10.0, tau_ref: float = 0.0, max_rate: float = 10.0
+) -> Result: ...
+def ssn_steady_states(network: Union[_PathLike, str], mu_ext: float, r: float) -> Result: ...
+def ssn_scan(network: Union[_PathLike, str], mu_ext: Sequence[float], r: Sequence[float]) -> Result: ...
+def simulate_lif_ssn(
+    network: Union[_PathLike, str],
+    mu_ext: float,
+    r: float,
+    *,
+    t: float = 2.0,
+    transient: float = 0.5,
+    dt: float = 1e-4,
+    seed: int = 1,
+    n: Optional[int] = None,
+    progress: _Progress = None,
+) -> Result: ...
+def set_threads(n: int) -> None: ...
 def check(
     statistics: Union[Mapping[str, Any], _PathLike],
     *,
