@@ -131,7 +131,7 @@ pub struct HetFixedPoint {
     pub mu_i: f64,
     pub delta0_e: f64,
     pub delta0_i: f64,
-    /// [phi_E], [phi_I], [phi_E w].
+    /// The population averages `[phi_E]`, `[phi_I]`, `[phi_E w]`.
     pub phi_e: f64,
     pub phi_i: f64,
     pub phi_w: f64,
