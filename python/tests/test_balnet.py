@@ -180,6 +180,11 @@ def test_network_equals_export_read_back_with_mmread(tmp_path):
     assert r.to_dict() == cli("simulate", "rate", "--network", str(tmp_path), "--j0", "1.2", "--t", "20", "--transient", "10")
     with pytest.raises(ValueError, match="structure"):
         balnet.simulate_rate(network=tmp_path, n=1000)
+    with pytest.raises(ValueError, match="structure"):
+        balnet.simulate_rate(balnet.Params(j0=1.2), network=tmp_path)
+    # Keywords change a loaded network's weights, as the CLI's flags do.
+    strong = balnet.network(path=tmp_path, j0=1.2)
+    assert strong.ee.data[0] == pytest.approx(1.2 / 0.1 * net.ee.data[0], rel=1e-15)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -308,9 +308,12 @@ def network(
 ) -> Network:
     """The seeded fixed in-degree network of the parameters (bit-identical to
     ``balnet export-network`` with the same flags), or the network stored in ``path`` (a
-    directory written by ``export-network``)."""
+    directory written by ``export-network``; keywords then change only J0, I0, g, j, u,
+    tau_D, tau_syn, which set the blocks' weights)."""
     if path is not None:
-        text, blocks = _balnet.network(Params(), None, None, None, True, _os.fspath(path), [])
+        if params is not None or k_e is not None or k_i is not None or not autapses:
+            raise ValueError("params, k_e, k_i and autapses cannot be combined with path=: the directory fixes the structure")
+        text, blocks = _balnet.network(Params(), None, None, None, True, _os.fspath(path), _overrides(kw))
     else:
         p = _params(params, kw)
         text, blocks = _balnet.network(p, seed, k_e, k_i, autapses, None, None)
@@ -338,12 +341,27 @@ def export_network(
 # Simulations
 
 
+def _overrides(kw: Mapping[str, Any]) -> list:
+    """Keywords changing a loaded network's parameters, as (name, value) pairs."""
+    out = []
+    for k, v in kw.items():
+        try:
+            out.append((k, float(v)))
+        except (TypeError, ValueError):
+            raise ValueError(f"invalid {k} = {v!r}: a loaded network's parameters are numbers") from None
+    return out
+
+
 def _net_call(params, kw, model, seed, k_e, k_i, autapses, network):
     """The native call's network arguments. ``seed`` (of the connectivity and the initial
     state) defaults to 1, or to the seed stored with a loaded ``network``."""
     if network is not None:
-        overrides = [(k, float(v)) for k, v in kw.items()]
-        return (Params(model), seed, None, None, True, _os.fspath(network), overrides)
+        if params is not None or k_e is not None or k_i is not None or not autapses:
+            raise ValueError(
+                "params, k_e, k_i and autapses cannot be combined with network=: the network "
+                "directory fixes the structure; give the parameters to change as keywords"
+            )
+        return (Params(model), seed, None, None, True, _os.fspath(network), _overrides(kw))
     return (_params(params, kw, model), seed, k_e, k_i, autapses, None, None)
 
 
