@@ -348,6 +348,16 @@ fn controlled<T: Send>(
     progress: Option<Py<PyAny>>,
     f: impl FnOnce(&mut dyn Control) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
+    controlled_shared(py, progress, |shared| f(&mut Flagged(shared)))
+}
+
+/// [`controlled`] for runs whose progress is reported from many threads (a sweep's points):
+/// `f` gets the [`Shared`] state itself, which is `Sync`.
+fn controlled_shared<T: Send>(
+    py: Python<'_>,
+    progress: Option<Py<PyAny>>,
+    f: impl FnOnce(&Shared) -> Result<T, Error> + Send,
+) -> PyResult<T> {
     let shared = Shared::default();
     let mut python_error: Option<PyErr> = None;
     let mut reported = f64::NAN;
@@ -374,7 +384,7 @@ fn controlled<T: Send>(
             let (tx, rx) = std::sync::mpsc::channel();
             let shared = &shared;
             s.spawn(move |_| {
-                let r = f(&mut Flagged(shared));
+                let r = f(shared);
                 let _ = tx.send(r);
             });
             loop {
@@ -1350,6 +1360,103 @@ fn verify_cases(
     json(&r)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sweeps (Fig. 13, S2 Appendix)
+
+#[pyfunction]
+#[pyo3(signature = (p, out, j0s, ns = None, realizations = 1, shard = "0/1", seed = None,
+    k_e = None, k_i = None, autapses = true, network = None, overrides = None, k = 1,
+    t = 1000.0, transient = 100.0, dt = 0.05, t_ort = 100.0, zero_tol = 5e-3, progress = None))]
+#[allow(clippy::too_many_arguments)]
+fn sweep_lyapunov(
+    py: Python<'_>,
+    p: &Bound<'_, PyAny>,
+    out: PathBuf,
+    j0s: Vec<f64>,
+    ns: Option<Vec<f64>>,
+    realizations: u64,
+    shard: &str,
+    seed: Option<u64>,
+    k_e: Option<usize>,
+    k_i: Option<usize>,
+    autapses: bool,
+    network: Option<PathBuf>,
+    overrides: Option<Vec<(String, f64)>>,
+    k: usize,
+    t: f64,
+    transient: f64,
+    dt: f64,
+    t_ort: f64,
+    zero_tol: f64,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let shard = api::sweep::Shard::parse(shard).map_err(py_err)?;
+    let a = net_args(p, seed, k_e, k_i, autapses, network, overrides)?;
+    if ns.is_some() && a.dir.is_some() {
+        return Err(input(
+            "invalid ns: cannot be combined with network (the directory fixes N)".into(),
+        ));
+    }
+    let spec = LyapunovSpec {
+        k,
+        dt,
+        t,
+        transient,
+        t_ort,
+        zero_tol,
+    };
+    let report = controlled_shared(py, progress, |shared| {
+        // The base network validates the parameters once and gives the base seed.
+        let (base, seed) = build(&a, Params::default())?;
+        spec.validate(base.dim())?;
+        let ns = match ns {
+            Some(v) => v.into_iter().map(f64::round).collect(),
+            None => vec![base.params.n],
+        };
+        let manifest = api::sweep::Manifest::new(
+            base.params,
+            ns,
+            j0s,
+            realizations,
+            seed,
+            a.in_degrees,
+            a.autapses,
+            a.dir.clone(),
+            spec,
+        )?;
+        api::sweep::run_shard(&manifest, &out, shard, |_, _, _| {}, &|done, total| {
+            shared
+                .done
+                .store((done as f64 / total as f64).to_bits(), Ordering::Relaxed);
+            if shared.stop.load(Ordering::Relaxed) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+    })?;
+    json(&report)
+}
+
+/// The merged sweep's JSON and every point's line (JSON lines, point order).
+#[pyfunction]
+fn sweep_merge(py: Python<'_>, dir: PathBuf) -> PyResult<(String, String)> {
+    let merged = py
+        .detach(|| {
+            let m = api::sweep::merge(&dir)?;
+            api::sweep::write_merged(&dir, &m)?;
+            Ok::<_, Error>(m)
+        })
+        .map_err(py_err)?;
+    let lines = merged
+        .lines
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok((json(&merged)?, lines.join("\n")))
+}
+
 /// The number of worker threads of the parallel loops (rayon's global pool).
 #[pyfunction]
 fn threads() -> usize {
@@ -1387,6 +1494,8 @@ fn _balnet(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(ssn_steady_states, m)?,
         wrap_pyfunction!(ssn_scan, m)?,
         wrap_pyfunction!(simulate_lif_ssn, m)?,
+        wrap_pyfunction!(sweep_lyapunov, m)?,
+        wrap_pyfunction!(sweep_merge, m)?,
     ] {
         m.add_function(f)?;
     }

@@ -57,6 +57,8 @@ __all__ = [
     "simulate_lif_ssn",
     "check",
     "verify",
+    "sweep_lyapunov",
+    "sweep_merge",
     "set_threads",
 ]
 
@@ -702,3 +704,64 @@ def verify(full: bool = False, only: Optional[str] = None, golden: Any = None) -
     a list of dicts (id, quantity, expected, obtained, verdict, source, ...)."""
     text = _balnet.verify_cases(full, only, None if golden is None else _os.fspath(golden))
     return _json.loads(text)["cases"]
+
+
+def sweep_lyapunov(
+    out: Union[str, "_os.PathLike[str]"],
+    j0s: Sequence[float],
+    params: Optional[Params] = None,
+    *,
+    ns: Optional[Sequence[float]] = None,
+    realizations: int = 1,
+    shard: str = "0/1",
+    seed: Optional[int] = None,
+    network: Any = None,
+    k_e: Optional[int] = None,
+    k_i: Optional[int] = None,
+    autapses: bool = True,
+    k: int = 1,
+    t: float = 1000.0,
+    transient: float = 100.0,
+    dt: float = 0.05,
+    t_ort: float = 100.0,
+    zero_tol: float = 5e-3,
+    progress: Optional[Callable[[float], Any]] = None,
+    **kw: Any,
+) -> Result:
+    """One shard of a sweep of the largest Lyapunov exponents over ``j0s`` x ``ns`` x
+    ``realizations`` (Fig. 13, S2 Appendix; ``balnet sweep lyapunov``). Writes ``out/sweep.json``
+    and ``out/shard-K-of-M.jsonl``; a call with the same arguments resumes (finished points are
+    kept). Realization r uses seed + r. Fields ``dir``, ``shard``, ``points``, ``computed``,
+    ``skipped``, ``failed``. Combine the shards with :func:`sweep_merge`."""
+    if "j0" in kw or ("n" in kw and ns is not None):
+        raise ValueError("j0 (or n with ns) cannot be combined with a sweep over it: use j0s / ns")
+    args = _net_call(params, kw, "rate", seed, k_e, k_i, autapses, network)
+    text = _balnet.sweep_lyapunov(
+        args[0], _os.fspath(out), [float(x) for x in j0s],
+        ns=None if ns is None else [float(x) for x in ns],
+        realizations=realizations, shard=shard, seed=args[1], k_e=args[2], k_i=args[3],
+        autapses=args[4], network=args[5], overrides=args[6], k=k, t=t, transient=transient,
+        dt=dt, t_ort=t_ort, zero_tol=zero_tol, progress=progress,
+    )
+    return Result("SweepShard", _json.loads(text))
+
+
+def sweep_merge(dir: Union[str, "_os.PathLike[str]"]) -> Result:
+    """Combine the shard files of a sweep directory (``balnet sweep merge``, without the
+    figure): writes ``points.csv`` and ``median.csv``; raises ComputationError when a point is
+    missing, duplicated or outside the sweep. Fields ``points``, ``failed``, ``files``,
+    ``median`` (rows ``n, j0, lambda_1_median, realizations``); arrays, one entry per point in
+    point order: ``n``, ``j0``, ``realization``, ``seed``, ``lambda_1`` (NaN where the point
+    failed), ``regime``, ``error`` (None where it did not)."""
+    text, lines = _balnet.sweep_merge(_os.fspath(dir))
+    rows = [_json.loads(line) for line in lines.split("\n") if line]
+    arrays = {
+        "n": _np.array([r["n"] for r in rows], dtype=float),
+        "j0": _np.array([r["j0"] for r in rows], dtype=float),
+        "realization": _np.array([r["realization"] for r in rows], dtype=_np.int64),
+        "seed": _np.array([r["seed"] for r in rows], dtype=_np.uint64),
+        "lambda_1": _np.array([r["exponents"][0] if r["exponents"] else _np.nan for r in rows], dtype=float),
+        "regime": [r["regime"] for r in rows],
+        "error": [r["error"] for r in rows],
+    }
+    return Result("Sweep", _json.loads(text), arrays)

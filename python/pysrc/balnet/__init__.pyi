@@ -235,3 +235,26 @@ def check(
     cache: bool = True,
 ) -> Result: ...
 def verify(full: bool = False, only: Optional[str] = None, golden: Optional[_PathLike] = None) -> list[dict[str, Any]]: ...
+def sweep_lyapunov(
+    out: _PathLike,
+    j0s: Sequence[float],
+    params: Optional[Params] = None,
+    *,
+    ns: Optional[Sequence[float]] = None,
+    realizations: int = 1,
+    shard: str = "0/1",
+    seed: Optional[int] = None,
+    network: Optional[_PathLike] = None,
+    k_e: Optional[int] = None,
+    k_i: Optional[int] = None,
+    autapses: bool = True,
+    k: int = 1,
+    t: float = 1000.0,
+    transient: float = 100.0,
+    dt: float = 0.05,
+    t_ort: float = 100.0,
+    zero_tol: float = 5e-3,
+    progress: _Progress = None,
+    **kw: Any,
+) -> Result: ...
+def sweep_merge(dir: _PathLike) -> Result: ...

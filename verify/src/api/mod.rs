@@ -9,6 +9,7 @@
 //! - [`network`]: networks generated from a seed or read from a directory.
 //! - [`rate`]: rate simulations, correlations, spectrum, Lyapunov exponents.
 //! - [`lif`]: LIF spiking simulations.
+//! - [`sweep`]: sharded, resumable sweeps of the Lyapunov exponents.
 //! - [`ssn`]: paper 004: the Ricciardi rate, the power-law fit, SSN steady states and scans,
 //!   the LIF network against its SSN.
 //!
@@ -19,4 +20,5 @@ pub mod lif;
 pub mod network;
 pub mod rate;
 pub mod ssn;
+pub mod sweep;
 pub mod theory;
