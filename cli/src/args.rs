@@ -134,8 +134,18 @@ pub(crate) fn apply_model(mut p: Params, m: &Model) -> Result<Params, Failure> {
             TransferArg::Lif => Transfer::Lif { tau_m: 1.0 },
         };
     }
-    if let (Some(tau_m), Transfer::Lif { .. }) = (m.tau_m, p.transfer) {
-        p.transfer = Transfer::Lif { tau_m };
+    match (m.tau_m, p.transfer) {
+        (Some(tau_m), Transfer::Lif { .. }) => p.transfer = Transfer::Lif { tau_m },
+        (Some(tau_m), _) => {
+            return Err(Failure(
+                format!(
+                    "invalid tau_m = {tau_m}: the membrane time constant applies to the LIF \
+                     transfer only (add --transfer lif)"
+                ),
+                2,
+            ));
+        }
+        _ => {}
     }
     if let Some(v) = m.variance {
         p.variance = match v {

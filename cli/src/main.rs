@@ -6,6 +6,7 @@
 
 use std::process::ExitCode;
 
+use clap::{CommandFactory, FromArgMatches};
 use clap::{Parser, Subcommand};
 
 mod args;
@@ -106,12 +107,7 @@ enum SimulateCmd {
 fn run(cli: Cli) -> Result<(), Failure> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = cli.threads {
-        if t == 0 {
-            return Err(Failure(
-                "invalid threads = 0: valid range is threads >= 1".into(),
-                2,
-            ));
-        }
+        verify::api::check_threads(t)?;
         pool = pool.num_threads(t);
     }
     let pool = pool
@@ -149,38 +145,154 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = lif_defaults_in_help(Cli::command())
+        .try_get_matches_from(join_negative_values(std::env::args_os()))
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
             return match e.kind() {
-                ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                     let _ = e.print();
-                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                        ExitCode::from(2)
-                    } else {
-                        ExitCode::SUCCESS
-                    }
+                    ExitCode::SUCCESS
                 }
                 _ => {
-                    let rendered = e.render().to_string();
-                    let first = rendered
-                        .lines()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("error: invalid arguments");
-                    eprintln!("balnet: {}", first.trim_start_matches("error: "));
+                    eprintln!("balnet: error: {}", one_line(&e.render().to_string()));
                     ExitCode::from(2)
                 }
             };
         }
     };
+    output::listen_for_interrupts();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg, 130)) => {
+            eprintln!("balnet: stopped ({msg}); a run with --checkpoint resumes from it");
+            ExitCode::from(130)
+        }
         Err(Failure(msg, code)) => {
             eprintln!("balnet: error: {msg}");
             ExitCode::from(code)
         }
     }
+}
+
+/// `simulate lif` runs with the LIF defaults of Figs. 10-11 (`Params::lif_paper`), not Table
+/// 1's: its `--help` says so (the shared flags' help gives Table 1's).
+fn lif_defaults_in_help(cmd: clap::Command) -> clap::Command {
+    let p = theory::Params::lif_paper();
+    let tau_m = match p.transfer {
+        theory::Transfer::Lif { tau_m } => tau_m,
+        _ => 1.0,
+    };
+    let helps = [
+        (
+            "n",
+            format!("Network size N (default {}, Figs. 10-11)", p.n),
+        ),
+        ("j0", format!("Synaptic strength J0 (default {})", p.j0)),
+        ("i0", format!("External current I0 (default {})", p.i0)),
+        (
+            "tau_d",
+            format!("Depression recovery time tau_D (default {})", p.tau_d),
+        ),
+        (
+            "tau_syn",
+            format!("Synaptic time constant tau_syn (default {})", p.tau_syn),
+        ),
+        (
+            "tau_m",
+            format!("Membrane time constant tau_m (default {tau_m})"),
+        ),
+        (
+            "transfer",
+            "Transfer function (default lif; erf is not a spiking model)".into(),
+        ),
+    ];
+    cmd.mut_subcommand("simulate", |s| {
+        s.mut_subcommand("lif", |mut l| {
+            for (id, help) in helps {
+                l = l.mut_arg(id, |a| a.help(help));
+            }
+            l
+        })
+    })
+}
+
+/// `--flag -1e-3` becomes `--flag=-1e-3`: clap takes a separate value that starts with '-'
+/// for a flag unless it looks like a plain number (`-inf`, `-1e-300` did not), and then named
+/// the wrong argument in its error.
+fn join_negative_values(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    for a in args {
+        let joinable = a
+            .to_str()
+            .is_some_and(|v| v.starts_with('-') && v.parse::<f64>().is_ok());
+        if let Some(prev) = out.last_mut().and_then(|p| {
+            let s = p.to_str()?;
+            (joinable && s.starts_with("--") && s.len() > 2 && !s.contains('=')).then_some(p)
+        }) {
+            prev.push("=");
+            prev.push(&a);
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Shorten every quoted value longer than 40 characters (a pasted list, a path): the flag's
+/// name after it must stay on the line.
+fn shorten_quoted(line: &str) -> String {
+    let mut out = String::new();
+    let mut parts = line.split('\'');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (k, part) in parts.enumerate() {
+        out.push('\'');
+        if k % 2 == 0 && part.chars().count() > 40 {
+            out.extend(part.chars().take(40));
+            out.push_str("...");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// clap's error as one line: its first paragraph joined (a missing argument's name is on the
+/// lines after "the following required arguments were not provided:"), or, for a command
+/// given without its subcommand, where the list is.
+fn one_line(rendered: &str) -> String {
+    if let Some(usage) = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .filter(|u| u.ends_with("<COMMAND>") && !rendered.starts_with("error:"))
+    {
+        let cmd = usage
+            .trim_end_matches("<COMMAND>")
+            .replace(" [OPTIONS]", "");
+        return format!(
+            "a subcommand is missing: `{} --help` lists them",
+            cmd.trim()
+        );
+    }
+    let first: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let line = shorten_quoted(&first.join(" "));
+    let line = line.trim_start_matches("error: ");
+    if line.is_empty() {
+        return "invalid arguments (see --help)".into();
+    }
+    // Values can be long (a path, a pasted list): keep the line short.
+    let mut out: String = line.chars().take(300).collect();
+    if out.len() < line.len() {
+        out.push_str("...");
+    }
+    out
 }

@@ -94,6 +94,8 @@ fn input(msg: String) -> PyErr {
 
 /// Serialise a result to the command line's JSON.
 fn json<T: serde::Serialize>(x: &T) -> PyResult<String> {
+    // A NaN or infinity would read back as None: a failed computation (the CLI's rule).
+    verify::finite::ensure_finite(x).map_err(py_err)?;
     serde_json::to_string(x).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
@@ -318,12 +320,20 @@ fn params_of(p: &Bound<'_, PyAny>) -> PyResult<Params> {
 struct Shared {
     done: AtomicU64,
     stop: AtomicBool,
+    /// Warnings of the run (e.g. that it will take long), raised as Python `UserWarning`s by
+    /// the waiting thread.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 /// The run's side of [`Shared`]: reports the fraction done, stops when asked.
 struct Flagged<'a>(&'a Shared);
 
 impl Control for Flagged<'_> {
+    fn warn(&mut self, message: &str) {
+        if let Ok(mut w) = self.0.warnings.lock() {
+            w.push(message.to_string());
+        }
+    }
     fn progress(&mut self, done: f64) -> ControlFlow<()> {
         self.0.done.store(done.to_bits(), Ordering::Relaxed);
         if self.0.stop.load(Ordering::Relaxed) {
@@ -364,6 +374,18 @@ fn controlled_shared<T: Send>(
     let report = |python_error: &mut Option<PyErr>, reported: &mut f64| {
         let done = f64::from_bits(shared.done.load(Ordering::Relaxed));
         Python::attach(|py| {
+            let pending: Vec<String> = shared
+                .warnings
+                .lock()
+                .map(|mut w| std::mem::take(&mut *w))
+                .unwrap_or_default();
+            for w in pending {
+                let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+                let msg = std::ffi::CString::new(format!("balnet: {w}")).unwrap_or_default();
+                if let Err(e) = PyErr::warn(py, &category, &msg, 1) {
+                    *python_error = Some(e);
+                }
+            }
             if let Err(e) = py.check_signals() {
                 *python_error = Some(e);
             } else if let Some(cb) = &progress {
@@ -1275,11 +1297,7 @@ fn simulate_lif_ssn(
 /// on it. Only before the first parallel computation of the process.
 #[pyfunction]
 fn set_threads(n: usize) -> PyResult<()> {
-    if n == 0 {
-        return Err(input(
-            "invalid threads = 0: valid range is threads >= 1".into(),
-        ));
-    }
+    api::check_threads(n).map_err(py_err)?;
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build_global()

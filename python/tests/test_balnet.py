@@ -318,6 +318,7 @@ def test_two_threads_simulate_at_once():
     assert overlap > 0.5 * min(a1 - a0, b1 - b0), spans
 
 
+@pytest.mark.filterwarnings("ignore:balnet. this run will take")
 def test_ctrl_c_stops_a_long_run_and_leaves_no_partial_file(tmp_path):
     ck = tmp_path / "run.ckpt"
     timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
@@ -329,7 +330,13 @@ def test_ctrl_c_stops_a_long_run_and_leaves_no_partial_file(tmp_path):
     assert took < 3.0, f"stopped after {took:.2f} s (signal at 1 s)"
     # The checkpoint is a whole file (written atomically when stopped); no temporary remains.
     assert [p.name for p in tmp_path.iterdir()] == ["run.ckpt"]
-    json.loads(ck.read_text())
+    assert ck.read_bytes()[:8] == b"BALNETCK"
+    # ... and the same call resumes from it (a progress callback hears where).
+    heard = []
+    with pytest.raises(KeyboardInterrupt):
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        balnet.simulate_rate(n=5000, j0=1.5, t=1e5, transient=0, checkpoint=ck, progress=heard.append)
+    assert heard and heard[0] > 0.0, "resumed from the checkpoint, not from the start"
 
 
 def test_progress_callback_hears_the_run():
@@ -411,3 +418,14 @@ def test_set_threads_after_start_says_so():
         balnet.set_threads(1)
     with pytest.raises(ValueError, match="threads"):
         balnet.set_threads(0)
+
+
+def test_long_runs_warn_before_they_start():
+    """A run estimated at hours says so (a UserWarning), as the CLI does on stderr."""
+
+    def stop(_):
+        raise RuntimeError("enough")
+
+    with pytest.warns(UserWarning, match="will take about"):
+        with pytest.raises(RuntimeError, match="enough"):
+            balnet.simulate_rate(n=20000, t=1e6, transient=0, progress=stop)

@@ -76,7 +76,7 @@ impl Sizes {
 
     /// Synapses per network update, N (K_E + K_I).
     pub fn synapses(&self) -> usize {
-        self.n() * (self.k_e + self.k_i)
+        self.n().saturating_mul(self.k_e + self.k_i)
     }
 
     /// Can a network of these sizes be drawn (in-degrees at most the population, one less
@@ -105,6 +105,17 @@ impl Sizes {
             });
         }
         Ok(())
+    }
+
+    /// Bytes to generate the network: its rows as 32-bit indices while drawn, then the blocks
+    /// (16 or 32 bits per index), plus the per-neuron state of a run (~200 bytes per neuron).
+    pub fn bytes_to_generate(&self) -> f64 {
+        let index = if self.n_e.max(self.n_i) <= 1 << 16 {
+            2.0
+        } else {
+            4.0
+        };
+        self.synapses() as f64 * (4.0 + index) + 200.0 * self.n() as f64
     }
 }
 
@@ -233,6 +244,14 @@ impl Connectivity {
     /// Generate the network for `sizes` from `seed` (see the module docs).
     pub fn generate(sizes: Sizes, seed: u64, autapses: Autapses) -> Result<Self, SimError> {
         sizes.check(autapses)?;
+        crate::budget::ensure_memory(
+            &format!(
+                "a network of N = {} with {:.3e} synapses",
+                sizes.n(),
+                sizes.synapses() as f64
+            ),
+            sizes.bytes_to_generate(),
+        )?;
         let block = |b: Block| {
             let (rows, n_pre, k) = b.shape(&sizes);
             let v: Vec<Vec<u32>> = (0..rows)
@@ -269,13 +288,8 @@ impl Connectivity {
     /// A 64-bit FNV-1a hash of the sizes and every index, block by block: identifies the
     /// network in checkpoints (also for networks read from files, whose seed says nothing).
     pub fn fingerprint(&self) -> u64 {
-        const PRIME: u64 = 0x0000_0100_0000_01b3;
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |x: u64| {
-            for b in x.to_le_bytes() {
-                h = (h ^ u64::from(b)).wrapping_mul(PRIME);
-            }
-        };
+        let mut h = crate::checkpoint::FNV_OFFSET;
+        let mut eat = |x: u64| h = crate::checkpoint::fnv1a64(h, &x.to_le_bytes());
         let s = self.sizes;
         for v in [s.n_e, s.n_i, s.k_e, s.k_i] {
             eat(v as u64);

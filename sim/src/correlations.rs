@@ -73,6 +73,36 @@ pub struct Correlations {
 }
 
 impl CorrAcc {
+    /// (what, length read, length expected) of every array against a fresh observer's, for
+    /// checkpoint checks; `marked`: the measured window has started (so the replay state is
+    /// set).
+    pub(crate) fn shape_against(
+        &self,
+        fresh: &CorrAcc,
+        marked: bool,
+    ) -> Vec<(&'static str, usize, usize)> {
+        let dim = if marked {
+            fresh.shift.len() + fresh.n_e
+        } else {
+            0
+        };
+        vec![
+            (
+                "the correlation observer's E population",
+                self.n_e,
+                fresh.n_e,
+            ),
+            ("the replay state", self.y_mark.len(), dim),
+            (
+                "the correlation shifts",
+                self.shift.len(),
+                fresh.shift.len(),
+            ),
+            ("the correlation sums", self.s1.len(), fresh.s1.len()),
+            ("the correlation squares", self.s2.len(), fresh.s2.len()),
+        ]
+    }
+
     pub fn new(n: usize, n_e: usize) -> Self {
         CorrAcc {
             n_e,

@@ -21,6 +21,13 @@ pub enum SimError {
     Interrupted { step: u64 },
     #[error("malformed network or state file: {0}")]
     Format(String),
+    /// A run or network beyond a resource limit (steps, memory): bad input.
+    #[error("{what}: needs {need}, beyond the limit of {limit}")]
+    TooLarge {
+        what: String,
+        need: String,
+        limit: String,
+    },
     #[error("checkpoint {path}: {why}")]
     Checkpoint { path: String, why: String },
     #[error("{path}: {source}")]

@@ -12,39 +12,42 @@ pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
     }
 }
 
-/// The contents of `path`, or None if it does not exist (a checkpoint not yet written).
-pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, SimError> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(path)(e)),
-    }
+/// The temporary file [`write_atomic`] writes before renaming it over `path`: `.NAME.tmp`
+/// beside it.
+pub fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy());
+    path.with_file_name(format!(".{name}.tmp"))
 }
 
-/// Write `path` atomically: `fill` writes to `.NAME.tmp` beside it, which is flushed, synced
-/// and renamed over `path`, so an interrupted write never leaves a truncated file. Creates the
-/// parent directory if needed.
+/// Write `path` atomically: `fill` writes to [`temporary_path`] beside it, which is flushed,
+/// synced and renamed over `path`, so an interrupted write never leaves a truncated file, and
+/// a failed one removes the temporary file. Creates the parent directory if needed.
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<PathBuf, SimError> {
     let err = io_err(path);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| err(std::io::Error::other("not a file name")))?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::create_dir_all(&dir).map_err(&err)?;
-    let file = std::fs::File::create(&tmp).map_err(&err)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    fill(&mut w).map_err(&err)?;
-    let file = w.into_inner().map_err(|e| err(e.into_error()))?;
-    file.sync_all().map_err(&err)?;
-    std::fs::rename(&tmp, path).map_err(&err)?;
+    if path.file_name().is_none() {
+        return Err(err(std::io::Error::other("not a file name")));
+    }
+    let tmp = temporary_path(path);
+    if let Some(dir) = tmp.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(&err)?;
+    }
+    let written = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
     Ok(path.to_path_buf())
 }
 

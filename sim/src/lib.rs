@@ -2,7 +2,7 @@
 //!
 //! Reference simulations of the rate network (Eq. 1): seeded fixed in-degree connectivity
 //! ([`connectivity`]), the vector field and its hot loop ([`network`], [`gather`]),
-//! integrators ([`integrate`]), observers and regime detection ([`run`]), checkpoints and the
+//! integrators ([`integrate`]), resource limits: steps, memory, run time ([`budget`]), observers and regime detection ([`run`]), checkpoints and the
 //! one resume loop of every long run ([`checkpoint`]),
 //! realizations on one network advanced together, W states per pass ([`ensemble`]), the
 //! correlation coefficients of Eqs. 57-61 in O(N T) ([`correlations`]), the Jacobian DF_het
@@ -11,6 +11,7 @@
 //! ([`network_file`]), states and atomic writes ([`files`]). Simulations and theory share one
 //! [`Params`].
 
+pub mod budget;
 pub mod checkpoint;
 pub mod connectivity;
 pub mod correlations;

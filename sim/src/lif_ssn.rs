@@ -178,6 +178,11 @@ impl SsnLif {
                 });
             }
         }
+        let mut steps = 0;
+        for s in protocol {
+            let k = crate::budget::steps("segment duration", s.duration, self.dt)?;
+            steps = crate::budget::total_steps("the protocol's duration", steps, k)?;
+        }
         let p = &self.params;
         let (n, n_e, dt) = (self.n, self.n_e, self.dt);
         let pops = [p.e, p.i];

@@ -121,6 +121,11 @@ impl RunSpec {
                 range: "0 <= transient < inf",
             });
         }
+        // Step counts are checked here once; transient_steps / measured_steps then cannot
+        // overflow (a time of 1e19 used to wrap the step counter: issue 20).
+        let a = crate::budget::steps("transient", self.transient, self.dt)?;
+        let b = crate::budget::steps("t", self.t, self.dt)?;
+        crate::budget::total_steps("transient + t", a, b.max(1))?;
         if self.observe.correlations == Some(0) {
             return Err(SimError::Invalid {
                 name: "correlations sampling interval",
@@ -273,8 +278,68 @@ impl crate::checkpoint::Resumable for Run {
     fn dt(&self) -> f64 {
         self.spec.dt
     }
-    fn fits(&self, net: &RateNetwork) -> bool {
-        self.y.len() == net.dim()
+    fn inconsistency(&self, fresh: &Run) -> Option<String> {
+        let total = self.total_steps();
+        if self.step > total {
+            return Some(format!("step {} beyond the run's {total} steps", self.step));
+        }
+        let (a, f) = (&self.acc, &fresh.acc);
+        if a.acf_neurons != f.acf_neurons {
+            return Some("the neurons of the autocovariance differ from the run's".into());
+        }
+        // Measured steps done, and the samples they imply.
+        let spec = &self.spec;
+        let m = self
+            .step
+            .saturating_sub(spec.transient_steps())
+            .min(spec.measured_steps()) as usize;
+        let acf_len = spec.observe.acf.map_or(0, |o| m.div_ceil(o.every));
+        let trace_len = if spec.observe.traces.is_empty() {
+            0
+        } else {
+            m.div_ceil(spec.observe.trace_every)
+        };
+        let mut items = vec![
+            ("the state", self.y.len(), fresh.y.len()),
+            ("the samples", a.samples as usize, m),
+            ("shift", a.shift.len(), f.shift.len()),
+            ("s1", a.s1.len(), f.s1.len()),
+            ("s2", a.s2.len(), f.s2.len()),
+            (
+                "the autocovariance series",
+                a.acf_data.len(),
+                f.acf_data.len(),
+            ),
+            ("the traces", a.trace_data.len(), f.trace_data.len()),
+            ("the trace times", a.trace_t.len(), trace_len),
+            (
+                "the correlation observer",
+                usize::from(a.corr.is_some()),
+                usize::from(f.corr.is_some()),
+            ),
+        ];
+        items.extend(
+            a.acf_data
+                .iter()
+                .map(|d| ("an autocovariance series", d.len(), acf_len)),
+        );
+        items.extend(a.trace_data.iter().map(|d| ("a trace", d.len(), trace_len)));
+        if let (Some(c), Some(g)) = (&a.corr, &f.corr) {
+            items.extend(c.shape_against(g, self.step > spec.transient_steps()));
+        }
+        crate::checkpoint::length_mismatch(&items)
+    }
+    fn seconds_per_step(&self, net: &RateNetwork) -> f64 {
+        let stages = match self.spec.method {
+            Method::Euler => 1.0,
+            Method::Heun => 2.0,
+            Method::Rk4 => 4.0,
+        };
+        crate::budget::rate_run_seconds(
+            net.conn.sizes.synapses() as f64 * stages,
+            1.0,
+            rayon::current_num_threads(),
+        )
     }
     fn advance_to(&mut self, net: &RateNetwork, until: u64) -> Result<(), SimError> {
         let mut integ = Integrator::new(net, self.spec.method);

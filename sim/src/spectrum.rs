@@ -39,6 +39,12 @@ pub struct Spectrum {
 
 /// Eigenvalues of DF_het at the network's homogeneous fixed point.
 pub fn spectrum(net: &RateNetwork) -> Result<Spectrum, SimError> {
+    // A dense (N + N_E)^2 matrix, its Hessenberg and Schur forms: three of them.
+    let dim = net.dim() as f64;
+    crate::budget::ensure_memory(
+        &format!("the dense spectrum of N + N_E = {dim} variables"),
+        3.0 * 8.0 * dim * dim,
+    )?;
     let p = &net.params;
     // The theory at the network's actual in-degrees (K = round(c N)).
     let s = net.conn.sizes;

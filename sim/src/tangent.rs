@@ -80,6 +80,10 @@ impl LyapunovSpec {
                 range: "0 <= transient < inf",
             });
         }
+        let a = crate::budget::steps("transient", self.transient, self.dt)?;
+        let b = crate::budget::steps("t", self.t, self.dt)?;
+        crate::budget::total_steps("transient + t", a, b.max(1))?;
+        crate::budget::steps("t_ort", self.t_ort, self.dt)?;
         Ok(())
     }
 }
@@ -290,6 +294,15 @@ fn run<const W: usize>(
     let every = ((spec.t_ort / dt).round() as u64).max(1);
     let mut sums = [0.0; W];
     let total = n_tr + n_meas;
+    // A step gathers W components per synapse.
+    let seconds = crate::budget::rate_run_seconds(
+        net.conn.sizes.synapses() as f64 * W as f64,
+        total as f64,
+        rayon::current_num_threads(),
+    );
+    if let Some(w) = crate::budget::long_run_warning(seconds) {
+        control.warn(&w);
+    }
     let tick = (total / 100).max(1);
     let mut last_report = std::time::Instant::now();
     for s in 1..=total {

@@ -39,6 +39,11 @@ fn spec() -> RunSpec {
     }
 }
 
+/// A run of `net` with `spec` at step 0 (what a checkpoint is checked against).
+fn fresh(net: &RateNetwork, spec: RunSpec) -> Run {
+    Run::new(net, spec, initial_state(net, 2)).unwrap()
+}
+
 #[test]
 fn resumed_run_equals_uninterrupted_run() {
     let net = network(1.5);
@@ -50,7 +55,7 @@ fn resumed_run_equals_uninterrupted_run() {
     let path = std::env::temp_dir().join(format!("balnet-ckpt-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&path);
     assert!(
-        checkpoint::load::<Run>(&path, &net, &spec())
+        checkpoint::load::<Run>(&path, &net, &fresh(&net, spec()))
             .unwrap()
             .is_none()
     );
@@ -61,7 +66,7 @@ fn resumed_run_equals_uninterrupted_run() {
         let mut integ = Integrator::new(&net, Method::Heun);
         part.advance(&net, &mut integ, stop, |_| {}).unwrap();
         checkpoint::save(&path, &net, &part).unwrap();
-        part = checkpoint::load::<Run>(&path, &net, &spec())
+        part = checkpoint::load::<Run>(&path, &net, &fresh(&net, spec()))
             .unwrap()
             .unwrap();
         assert_eq!(part.step, stop);
@@ -79,14 +84,14 @@ fn resumed_run_equals_uninterrupted_run() {
 
     // A checkpoint of another network, or of other run settings, is refused.
     let other = network(1.4);
-    let e = checkpoint::load::<Run>(&path, &other, &spec())
+    let e = checkpoint::load::<Run>(&path, &other, &fresh(&other, spec()))
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("another network"), "{e}");
     let mut s2 = spec();
     s2.t = 11.0;
-    let e = checkpoint::load::<Run>(&path, &net, &s2)
+    let e = checkpoint::load::<Run>(&path, &net, &fresh(&net, s2))
         .err()
         .unwrap()
         .to_string();
@@ -155,7 +160,7 @@ fn run_with_checkpoints_stops_when_asked_and_resumes_bit_for_bit() {
         resumed_at: None,
     };
     let fresh = || Run::new(&net, spec(), y0.clone());
-    let e = checkpoint::run_with_checkpoints(&net, &spec(), fresh, &ck, &mut stop).unwrap_err();
+    let e = checkpoint::run_with_checkpoints(&net, fresh, &ck, &mut stop).unwrap_err();
     assert!(matches!(e, sim::SimError::Interrupted { .. }), "{e}");
     assert!(path.exists());
     // Resumed to the end: the same bits as the run in one piece.
@@ -165,7 +170,7 @@ fn run_with_checkpoints_stops_when_asked_and_resumes_bit_for_bit() {
         resumed_at: None,
     };
     let fresh = || Run::new(&net, spec(), y0.clone());
-    let done = checkpoint::run_with_checkpoints(&net, &spec(), fresh, &ck, &mut go_on).unwrap();
+    let done = checkpoint::run_with_checkpoints(&net, fresh, &ck, &mut go_on).unwrap();
     let at = go_on.resumed_at.expect("resumed from the checkpoint");
     assert!(
         at > 0 && at < 500,
@@ -182,6 +187,87 @@ fn run_with_checkpoints_stops_when_asked_and_resumes_bit_for_bit() {
         every: Some(0.0),
     };
     let fresh = || Run::new(&net, spec(), y0.clone());
-    let e = checkpoint::run_with_checkpoints(&net, &spec(), fresh, &bad, &mut go_on).unwrap_err();
+    let e = checkpoint::run_with_checkpoints(&net, fresh, &bad, &mut go_on).unwrap_err();
     assert!(e.to_string().contains("checkpoint-every"), "{e}");
+}
+
+/// Issue 20: checkpoints are binary (magic, version, header, CBOR payload, checksum), about the
+/// size of the state, and a corrupt, truncated or inconsistent one is refused with one line.
+#[test]
+fn corrupt_truncated_or_inconsistent_checkpoints_are_refused() {
+    let net = network(1.5);
+    let path = std::env::temp_dir().join(format!("balnet-ckpt-bad-{}.bin", std::process::id()));
+    let load = |path: &std::path::Path| {
+        checkpoint::load::<Run>(path, &net, &fresh(&net, spec()))
+            .map(|r| r.map(|r| r.step))
+            .map_err(|e| e.to_string())
+    };
+    let mut run = fresh(&net, spec());
+    let mut integ = Integrator::new(&net, Method::Heun);
+    run.advance(&net, &mut integ, 180, |_| {}).unwrap();
+    checkpoint::save(&path, &net, &run).unwrap();
+    assert_eq!(load(&path), Ok(Some(180)));
+
+    // Size: the doubles of the state and accumulators at 8 bytes (CBOR adds at most one byte
+    // per number, less for the arrays' headers), plus a header of a few hundred bytes.
+    let doubles = run.y.len()
+        + 3 * run.acc.shift.len()
+        + run.acc.acf_data.iter().map(Vec::len).sum::<usize>()
+        + run.acc.trace_t.len()
+        + 3 * run.acc.trace_data.iter().map(Vec::len).sum::<usize>()
+        + run
+            .acc
+            .corr
+            .as_ref()
+            .map_or(0, |c| c.y_mark.len() + 12 * c.shift.len());
+    let size = std::fs::metadata(&path).unwrap().len() as f64;
+    assert!(
+        size < 9.0 * doubles as f64 + 4096.0 && size > 4.0 * doubles as f64,
+        "{size} bytes for {doubles} doubles"
+    );
+
+    let bytes = std::fs::read(&path).unwrap();
+    // One flipped bit anywhere: the checksum.
+    for at in [0, 13, bytes.len() / 2, bytes.len() - 1] {
+        let mut b = bytes.clone();
+        b[at] ^= 0x10;
+        std::fs::write(&path, &b).unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(
+            e.contains("checksum") || e.contains("not a balnet checkpoint"),
+            "{e}"
+        );
+        assert_eq!(e.lines().count(), 1);
+    }
+    // Truncated (a disk full, a copy cut short).
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
+    assert!(load(&path).unwrap_err().contains("checksum"));
+    // The JSON checkpoints of earlier versions.
+    std::fs::write(&path, b"{\"format\":\"balnet-checkpoint/1\"}").unwrap();
+    assert!(load(&path).unwrap_err().contains("not a balnet checkpoint"));
+
+    // Whole files whose contents cannot be a run of this network: a step beyond the end
+    // (it used to resume and report success), an accumulator shorter than the network (it
+    // used to panic with an index out of bounds), a sample count that disagrees with the step.
+    type Spoil = fn(&mut Run);
+    let cases: [(&str, Spoil); 4] = [
+        ("beyond the run's", |r| r.step = 999_999_999_999),
+        ("s1 has 10 entries", |r| r.acc.s1.truncate(10)),
+        ("the samples", |r| r.acc.samples += 1),
+        ("an autocovariance series", |r| r.acc.acf_data[3].push(0.0)),
+    ];
+    for (why, spoil) in cases {
+        let mut bad = run.clone();
+        spoil(&mut bad);
+        checkpoint::save(&path, &net, &bad).unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(e.contains(why), "{why}: {e}");
+    }
+
+    // A temporary file left by a killed run is removed when the checkpoint is next read.
+    let tmp = sim::files::temporary_path(&path);
+    std::fs::write(&tmp, b"partial").unwrap();
+    let _ = load(&path);
+    assert!(!tmp.exists());
+    std::fs::remove_file(&path).unwrap();
 }

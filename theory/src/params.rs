@@ -99,6 +99,17 @@ impl Default for Params {
     }
 }
 
+/// The largest coupling, gain or input magnitude (J0, g_E, g_I, J_E, J_I, |I0|): Table 1's
+/// values are O(1); beyond 1e6 the inputs x ~ J0 sqrt(N) phi leave the range in which the
+/// root brackets and Newton steps of the solvers are exact in double precision, and solvers
+/// searched for hours (issue 20: `fixed-point --j0 1e307`).
+pub const COUPLING_MAX: f64 = 1e6;
+/// Time constants (tau_D, tau_syn, tau_m) lie in [1e-6, 1e6] (Table 1: 1-10).
+pub const TIME_MIN: f64 = 1e-6;
+pub const TIME_MAX: f64 = 1e6;
+/// The largest finite N: 1e15 (the theory is tested to N = 1e12; `inf` is the limit).
+pub const N_MAX: f64 = 1e15;
+
 fn check(name: &'static str, value: f64, ok: bool, range: &'static str) -> Result<(), ParamError> {
     if ok && !value.is_nan() {
         Ok(())
@@ -184,59 +195,64 @@ impl Params {
         check(
             "tau_d",
             self.tau_d,
-            self.tau_d > 0.0 && self.tau_d.is_finite(),
-            "0 < tau_d < inf",
+            (TIME_MIN..=TIME_MAX).contains(&self.tau_d),
+            "1e-6 <= tau_d <= 1e6",
         )?;
         check(
             "g_e",
             self.g_e,
-            self.g_e >= 0.0 && self.g_e.is_finite(),
-            "0 <= g_e < inf",
+            (0.0..=COUPLING_MAX).contains(&self.g_e),
+            "0 <= g_e <= 1e6",
         )?;
         check(
             "g_i",
             self.g_i,
-            self.g_i >= 0.0 && self.g_i.is_finite(),
-            "0 <= g_i < inf",
+            (0.0..=COUPLING_MAX).contains(&self.g_i),
+            "0 <= g_i <= 1e6",
         )?;
         check(
             "j_e",
             self.j_e,
-            self.j_e >= 0.0 && self.j_e.is_finite(),
-            "0 <= j_e < inf",
+            (0.0..=COUPLING_MAX).contains(&self.j_e),
+            "0 <= j_e <= 1e6",
         )?;
         check(
             "j_i",
             self.j_i,
-            self.j_i >= 0.0 && self.j_i.is_finite(),
-            "0 <= j_i < inf",
+            (0.0..=COUPLING_MAX).contains(&self.j_i),
+            "0 <= j_i <= 1e6",
         )?;
         check(
             "j0",
             self.j0,
-            self.j0 >= 0.0 && self.j0.is_finite(),
-            "0 <= j0 < inf",
+            (0.0..=COUPLING_MAX).contains(&self.j0),
+            "0 <= j0 <= 1e6",
         )?;
-        check("i0", self.i0, self.i0.is_finite(), "a finite number")?;
+        check(
+            "i0",
+            self.i0,
+            self.i0.abs() <= COUPLING_MAX,
+            "-1e6 <= i0 <= 1e6",
+        )?;
         check(
             "tau_syn",
             self.tau_syn,
-            self.tau_syn > 0.0 && self.tau_syn.is_finite(),
-            "0 < tau_syn < inf",
+            (TIME_MIN..=TIME_MAX).contains(&self.tau_syn),
+            "1e-6 <= tau_syn <= 1e6",
         )?;
         if let Transfer::Lif { tau_m } = self.transfer {
             check(
                 "tau_m",
                 tau_m,
-                tau_m > 0.0 && tau_m.is_finite(),
-                "0 < tau_m < inf",
+                (TIME_MIN..=TIME_MAX).contains(&tau_m),
+                "1e-6 <= tau_m <= 1e6",
             )?;
         }
         check(
             "n",
             self.n,
-            self.n > 0.0,
-            "0 < n (finite, or inf where the N -> infinity limit is meant)",
+            self.n > 0.0 && (self.n <= N_MAX || self.n == f64::INFINITY),
+            "0 < n <= 1e15, or inf where the N -> infinity limit is meant",
         )?;
         Ok(())
     }

@@ -44,18 +44,19 @@ impl Error {
         match self {
             Error::Input(_) => true,
             Error::Compute(_) => false,
-            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            Error::Io { source, .. } => path_error(source),
             Error::Theory(e) => matches!(
                 e,
                 TheoryError::Param(_) | TheoryError::NoBalancedLimit { .. }
             ),
             Error::Sim(e) => match e {
-                SimError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+                SimError::Io { source, .. } => path_error(source),
                 SimError::Param(_)
                 | SimError::Invalid { .. }
                 | SimError::Unsupported(_)
                 | SimError::Format(_)
-                | SimError::Checkpoint { .. } => true,
+                | SimError::Checkpoint { .. }
+                | SimError::TooLarge { .. } => true,
                 SimError::Diverged { .. } | SimError::Interrupted { .. } => false,
             },
         }
@@ -69,3 +70,14 @@ impl Error {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whether an I/O error is about the path the user gave (missing, a directory where a file is
+/// meant or the reverse, not readable, not text): bad input. A full disk, an interrupted or
+/// timed-out call are the machine's: a failed computation.
+fn path_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    !matches!(
+        e.kind(),
+        K::StorageFull | K::Interrupted | K::TimedOut | K::OutOfMemory | K::QuotaExceeded
+    )
+}

@@ -497,7 +497,7 @@ pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, Error> {
         .find(|(n, _)| *n == name)
         .map(|(_, t)| *t)
         .ok_or_else(|| Error::Input(format!("unknown network '{name}' (golden/ssn/)")))?;
-    let mut net: LifNetwork = toml::from_str(text).map_err(|e| Error::Input(e.to_string()))?;
+    let mut net: LifNetwork = crate::params_toml::parse(text, name)?;
     net.e.tau = num("tau_e", Some(net.e.tau))?;
     let r = num("r", Some(1.0))?;
     let mut mu = num("mu_ext", Some(0.0))?;
@@ -584,7 +584,7 @@ pub fn evaluate_ssn(quantity: &str, table: &toml::Table) -> Result<f64, Error> {
 pub fn load(path: &std::path::Path) -> Result<GoldenFile, Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+    crate::params_toml::parse(&text, &path.display().to_string())
 }
 
 /// The verdict on one case.
@@ -707,8 +707,7 @@ pub fn builtin() -> Result<Vec<(String, GoldenFile)>, Error> {
     FILES
         .iter()
         .map(|(name, text)| {
-            let f: GoldenFile =
-                toml::from_str(text).map_err(|e| Error::Input(format!("{name}: {e}")))?;
+            let f: GoldenFile = crate::params_toml::parse(text, name)?;
             Ok((name.to_string(), f))
         })
         .collect()
@@ -774,6 +773,26 @@ pub fn run_cases(
     })
 }
 
+/// A case's parameters as JSON, with `inf` (e.g. `n = inf`, the N -> infinity limit) as the
+/// string "inf": JSON has no infinity, and a `null` would say the parameter has no value.
+fn params_json(t: &toml::Table) -> serde_json::Value {
+    fn conv(v: &toml::Value) -> serde_json::Value {
+        match v {
+            toml::Value::Float(x) if !x.is_finite() => serde_json::Value::String(x.to_string()),
+            toml::Value::Float(x) => serde_json::json!(x),
+            toml::Value::Integer(i) => serde_json::json!(i),
+            toml::Value::String(s) => serde_json::json!(s),
+            toml::Value::Boolean(b) => serde_json::json!(b),
+            toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(conv).collect()),
+            toml::Value::Table(t) => {
+                serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+            }
+            toml::Value::Datetime(d) => serde_json::json!(d.to_string()),
+        }
+    }
+    conv(&toml::Value::Table(t.clone()))
+}
+
 impl serde::Serialize for Row {
     /// One case: the keys the oracle's users rely on (keep them stable).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -785,7 +804,7 @@ impl serde::Serialize for Row {
         m.serialize_entry("id", &c.id)?;
         m.serialize_entry("file", &self.file)?;
         m.serialize_entry("quantity", &c.quantity)?;
-        m.serialize_entry("params", &c.params)?;
+        m.serialize_entry("params", &params_json(&c.params))?;
         m.serialize_entry("expected", &finite(c.expected))?;
         m.serialize_entry("tolerance", &finite(c.tolerance))?;
         m.serialize_entry("lower", &finite(Some(lo)))?;

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod check;
 pub mod error;
+pub mod finite;
 pub mod golden;
 pub mod params_toml;
 pub mod protocol;

@@ -20,6 +20,31 @@ pub fn apply_overrides(base: Params, table: &toml::Table) -> Result<Params, Erro
     Params::deserialize_table(merged)
 }
 
+/// A TOML error as one line: "line L, column C: what" (toml's own rendering quotes the
+/// source over several lines, and a long line in full).
+pub fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let what = e.message().lines().next().unwrap_or("invalid TOML").trim();
+    let what: String = if what.chars().count() > 120 {
+        what.chars().take(120).chain("...".chars()).collect()
+    } else {
+        what.to_string()
+    };
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {what}")
+        }
+        None => what,
+    }
+}
+
+/// Parse TOML `text` into `T`, errors as one line naming `name` (a file or a table).
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> Result<T, Error> {
+    toml::from_str(text).map_err(|e| Error::Input(format!("{name}: {}", toml_error(&e, text))))
+}
+
 trait FromTable {
     fn deserialize_table(t: toml::Table) -> Result<Params, Error>;
 }
@@ -41,13 +66,7 @@ pub fn read_params(path: &std::path::Path) -> Result<Params, Error> {
 pub fn read_params_over(path: &std::path::Path, base: Params) -> Result<Params, Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Input(format!("cannot read --params {}: {e}", path.display())))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
-        Error::Input(format!(
-            "--params {}: {}",
-            path.display(),
-            e.to_string().trim()
-        ))
-    })?;
+    let table: toml::Table = parse(&text, &format!("--params {}", path.display()))?;
     apply_overrides(base, &table)
         .map_err(|e| Error::Input(format!("--params {}: {e}", path.display())))
 }

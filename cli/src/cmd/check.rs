@@ -3,7 +3,7 @@
 use clap::Args;
 use verify::check::{CheckOptions, Verdict, cache, check, read, validate};
 
-use crate::output::{Failure, emit};
+use crate::output::{Failure, emit_result};
 
 #[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
@@ -36,10 +36,10 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
     let file = read(&a.against)?;
     validate(&file)?;
     eprintln!(
-        "balnet check: {} statistics of {} ({:?} model); balnet runs its side...",
+        "balnet check: {} statistics of {} ({} model); balnet runs its side...",
         file.statistics.len(),
         file.simulator.as_deref().unwrap_or("an unnamed simulator"),
-        file.model
+        crate::output::label(&file.model)
     );
     let opt = CheckOptions {
         realizations: a.realizations,
@@ -62,20 +62,19 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
         report.prediction.realizations,
         report.prediction.seconds
     );
-    let value = serde_json::to_value(&report).map_err(|e| Failure(e.to_string(), 1))?;
-    emit(a.json, value, || {
+    emit_result(a.json, &report, || {
         let regimes: Vec<String> = report
             .regimes
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
         let mut s = format!(
-            "balnet check of {} ({:?} model; balnet: {} runs on {}, {}; dt {})\n\
+            "balnet check of {} ({} model; balnet: {} runs on {}, {}; dt {})\n\
              your regime: {}\n\
              | statistic | expected | observed | accepted range | verdict | detects | runs for 5 % | compared with | reason |\n\
              |---|---|---|---|---|---|---|---|---|\n",
             report.simulator.as_deref().unwrap_or("-"),
-            report.model,
+            crate::output::label(&report.model),
             report.balnet_realizations,
             if report.ensemble.networks == "shared" {
                 "the given network"
@@ -123,7 +122,7 @@ pub(crate) fn cmd_check(a: &CheckArgs) -> Result<(), Failure> {
             report.verdict.name()
         ));
         s
-    });
+    })?;
     match report.verdict {
         Verdict::Pass => Ok(()),
         Verdict::Fail => Err(Failure(

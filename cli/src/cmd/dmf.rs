@@ -128,7 +128,8 @@ fn human(p: &theory::Params, s: &DmfSolution) -> String {
 }
 
 fn write_out(dir: &std::path::Path, p: &theory::Params, s: &DmfSolution) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir).map_err(|e| Failure(format!("{}: {e}", dir.display()), 1))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure(format!("--out {}: {e}", dir.display()), 2))?;
     let c = &s.curves;
     let mut csv = String::from("omega,s_e,s_i,s_phi_e,s_phi_i,s_phi_w,s_w\n");
     for k in 0..c.omega.len() {

@@ -9,7 +9,7 @@ use verify::api::lif::{LifSettings, simulate_lif};
 
 use crate::args::{Common, number};
 use crate::cmd::rate::{NetArgs, build_network_from, write_acf, write_traces};
-use crate::output::{Failure, emit, progress, write_atomic};
+use crate::output::{Failure, emit_result, progress, write_atomic};
 use crate::svg::{Plot, Series, Style};
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -90,16 +90,17 @@ pub(crate) fn cmd_simulate_lif(a: &LifArgs) -> Result<(), Failure> {
     };
     let sim = simulate_lif(&net, seed, &settings, &mut progress("simulate lif"))?;
     let s = &sim.summary;
+    // Refused before any output file is written.
+    verify::finite::ensure_finite(&sim)?;
     if let Some(dir) = &a.out {
         write_outputs(dir, &net, &sim.run, s)?;
     }
-    let v = serde_json::to_value(&sim).map_err(|e| Failure(e.to_string(), 1))?;
     let p = net.params();
-    emit(a.common.json, v, || {
+    emit_result(a.common.json, &sim, || {
         let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
         let mut text = format!(
             "LIF network (Eqs. 62-64), N = {}, J0 = {}, I0 = {}, tau_syn = {}, tau_D = {}, seed {seed}\n\
-             \x20 {:?}, dt = {}, {} spikes in {} tau_m after a transient of {}\n\
+             \x20 {}, dt = {}, {} spikes in {} tau_m after a transient of {}\n\
              \x20 rate_E = {:.5} +- {:.5}   rate_I = {:.5} +- {:.5}  (spikes per tau_m)\n\
              \x20 CV_E = {:.4} ({} neurons)   CV_I = {:.4} ({} neurons)\n\
              \x20 mu_E = {:.5}   mu_I = {:.5}   [w] = {:.5}\n\
@@ -110,7 +111,7 @@ pub(crate) fn cmd_simulate_lif(a: &LifArgs) -> Result<(), Failure> {
             p.i0,
             p.tau_syn,
             p.tau_d,
-            s.integrator,
+            crate::output::label(&s.integrator),
             a.dt,
             s.spikes,
             s.t,
@@ -152,7 +153,7 @@ pub(crate) fn cmd_simulate_lif(a: &LifArgs) -> Result<(), Failure> {
             ));
         }
         text
-    });
+    })?;
     Ok(())
 }
 

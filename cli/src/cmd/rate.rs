@@ -16,7 +16,7 @@ use verify::api::network::{NetworkSpec, in_degree};
 use verify::api::rate::{self as api, RateSettings};
 
 use crate::args::{Common, Model, apply_model, build_params_from, number};
-use crate::output::{Failure, emit, emit_result, progress, write_atomic};
+use crate::output::{Failure, emit_result, progress, write_atomic};
 use crate::svg::{Plot, Series, Style};
 
 /// Which network: generated from the model flags, or read from a directory.
@@ -279,23 +279,24 @@ pub(crate) fn cmd_simulate_rate(a: &SimulateArgs) -> Result<(), Failure> {
     };
     let sim = api::simulate_rate(&net, seed, &settings, &mut progress("simulate"))?;
     let (run, s) = (&sim.run, &sim.summary);
+    // Refused before any output file is written.
+    verify::finite::ensure_finite(&sim)?;
     if let Some(dir) = &a.out {
         write_outputs(dir, &net, run, s)?;
     }
-    let v = serde_json::to_value(&sim).map_err(|e| Failure(e.to_string(), 1))?;
-    emit(a.common.json, v, || {
+    emit_result(a.common.json, &sim, || {
         let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
         format!(
-            "rate network (Eq. 1), N = {}, J0 = {}, I0 = {}, seed {seed}, {} steps ({:?}, dt = {})\n\
+            "rate network (Eq. 1), N = {}, J0 = {}, I0 = {}, seed {seed}, {} steps ({}, dt = {})\n\
              \x20 phi_E = {:.6}   phi_I = {:.6}   w = {:.6}\n\
              \x20 mu_E = {:.6}   mu_I = {:.6}   A^E = {:.4e}   A^I = {:.4e}\n\
              \x20 Delta0_E = {:.4e}   Delta0_I = {:.4e}   tau_dec E/I = {} / {}\n\
-             \x20 regime: {:?} (max |dy/dt| = {:.1e})\n",
+             \x20 regime: {} (max |dy/dt| = {:.1e})\n",
             net.n(),
             net.params.j0,
             net.params.i0,
             s.steps,
-            run.spec.method,
+            crate::output::label(&run.spec.method),
             a.run.dt,
             s.phi_e,
             s.phi_i,
@@ -308,10 +309,10 @@ pub(crate) fn cmd_simulate_rate(a: &SimulateArgs) -> Result<(), Failure> {
             s.delta0_i,
             opt(s.tau_dec_e),
             opt(s.tau_dec_i),
-            s.regime,
+            crate::output::label(&s.regime),
             s.residual
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -420,8 +421,7 @@ pub(crate) fn cmd_correlations(a: &CorrelationsArgs) -> Result<(), Failure> {
         a.sample_dt,
         &mut progress("correlations"),
     )?;
-    let v = serde_json::to_value(c).map_err(|e| Failure(e.to_string(), 1))?;
-    emit(a.common.json, v, || {
+    emit_result(a.common.json, &c, || {
         let f = |x: Option<f64>| {
             x.map_or("undefined (constant series)".to_string(), |v| {
                 format!("{v:.6}")
@@ -445,7 +445,7 @@ pub(crate) fn cmd_correlations(a: &CorrelationsArgs) -> Result<(), Failure> {
             f(c.r_e),
             f(c.r_i)
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -526,13 +526,13 @@ pub(crate) fn cmd_lyapunov(a: &LyapunovArgs) -> Result<(), Failure> {
         let ex: Vec<String> = r.exponents.iter().map(|x| format!("{x:.5}")).collect();
         format!(
             "Lyapunov exponents (Eqs. 38-39), N = {}, J0 = {}, seed {seed}, k = {}, T = {}\n\
-             \x20 {}\n\x20 regime: {:?} (zero tolerance {})\n",
+             \x20 {}\n\x20 regime: {} (zero tolerance {})\n",
             net.n(),
             net.params.j0,
             a.k,
             a.run.t,
             ex.join("  "),
-            r.regime,
+            crate::output::label(&r.regime),
             a.run.zero_tol
         )
     })

@@ -24,7 +24,7 @@ pub(crate) enum Convention {
 /// One LIF neuron (paper 004's tau, Theta, V_R, tau_ref).
 #[derive(Args, Debug, Clone)]
 pub(crate) struct NeuronArgs {
-    /// Membrane time constant (s; ms with --convention nest).
+    /// Membrane time constant (s; `ricciardi --convention nest`: ms).
     #[arg(long, value_parser = number, default_value = "0.02")]
     tau: f64,
     /// Threshold relative to rest (mV).
@@ -33,7 +33,7 @@ pub(crate) struct NeuronArgs {
     /// Reset relative to rest (mV), below theta.
     #[arg(long = "v-r", value_parser = number, default_value = "10")]
     v_r: f64,
-    /// Refractory period (s; ms with --convention nest).
+    /// Refractory period (s; `ricciardi --convention nest`: ms).
     #[arg(long = "tau-ref", value_parser = number, default_value = "0")]
     tau_ref: f64,
 }

@@ -241,7 +241,7 @@ pub(crate) fn cmd_scan(a: &ScanArgs) -> Result<(), Failure> {
         s.push_str(&format!("{},{},{}\n", scan.x, scan.y, quantities.join(",")));
         for (&(xv, yv), vals) in scan.points.iter().zip(&scan.values) {
             let cols: Vec<String> = vals.iter().map(|v| format!("{v:.12e}")).collect();
-            s.push_str(&format!("{xv:e},{yv:e},{}\n", cols.join(",")));
+            s.push_str(&format!("{xv},{yv},{}\n", cols.join(",")));
         }
     } else {
         s.push_str(&format!("{:>12} {:>12}", scan.x, scan.y));

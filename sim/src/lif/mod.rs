@@ -162,9 +162,9 @@ impl LifSpec {
         if o.acf_max_lag.is_nan() || o.acf_max_lag <= 0.0 {
             return bad("acf max lag", o.acf_max_lag, "> 0");
         }
-        if self.transient_steps() + self.measured_steps() > 1 << 52 {
-            return bad("t", self.t, "(t + transient) / dt < 2^52 steps");
-        }
+        let a = crate::budget::steps("transient", self.transient, self.dt)?;
+        let b = crate::budget::steps("t", self.t, self.dt)?;
+        crate::budget::total_steps("transient + t", a, b.max(1))?;
         Ok(())
     }
     pub fn transient_steps(&self) -> u64 {
@@ -882,8 +882,69 @@ impl crate::checkpoint::Resumable for LifRun {
     fn dt(&self) -> f64 {
         self.spec.dt
     }
-    fn fits(&self, net: &LifNetwork) -> bool {
-        self.state.v.len() == net.n()
+    fn inconsistency(&self, fresh: &LifRun) -> Option<String> {
+        let total = self.total_steps();
+        if self.step > total {
+            return Some(format!("step {} beyond the run's {total} steps", self.step));
+        }
+        let (a, f, s, g) = (&self.acc, &fresh.acc, &self.state, &fresh.state);
+        if a.acf_neurons != f.acf_neurons {
+            return Some("the neurons of the autocovariance differ from the run's".into());
+        }
+        let n = g.v.len();
+        if a.raster.iter().any(|&(i, _)| i as usize >= n)
+            || s.refractory.iter().any(|&i| i as usize >= n)
+        {
+            return Some("a neuron index beyond N".into());
+        }
+        let spec = &self.spec;
+        let m = self
+            .step
+            .saturating_sub(spec.transient_steps())
+            .min(spec.measured_steps()) as usize;
+        let samples = m / spec.observe.sample_every;
+        let traced = if spec.observe.traces.is_empty() {
+            0
+        } else {
+            samples
+        };
+        let mut items = vec![
+            ("v", s.v.len(), n),
+            ("s", s.s.len(), g.s.len()),
+            ("w", s.w.len(), g.w.len()),
+            ("w_t", s.w_t.len(), g.w_t.len()),
+            ("ref_until", s.ref_until.len(), g.ref_until.len()),
+            ("the spike counts", a.count.len(), f.count.len()),
+            ("the last spike times", a.last.len(), f.last.len()),
+            ("isi1", a.isi1.len(), f.isi1.len()),
+            ("isi2", a.isi2.len(), f.isi2.len()),
+            ("shift", a.shift.len(), f.shift.len()),
+            ("s1", a.s1.len(), f.s1.len()),
+            ("s2", a.s2.len(), f.s2.len()),
+            ("the samples", a.samples as usize, samples),
+            ("the rate bins", a.bins.len(), samples),
+            (
+                "the autocovariance series",
+                a.acf_data.len(),
+                f.acf_data.len(),
+            ),
+            ("the traces", a.trace_data.len(), f.trace_data.len()),
+            ("the trace times", a.trace_t.len(), traced),
+        ];
+        items.extend(
+            a.acf_data
+                .iter()
+                .map(|d| ("an autocovariance series", d.len(), samples)),
+        );
+        items.extend(a.trace_data.iter().map(|d| ("a trace", d.len(), traced)));
+        crate::checkpoint::length_mismatch(&items)
+    }
+    fn seconds_per_step(&self, net: &LifNetwork) -> f64 {
+        // Spikes per step: N times a rate of the order of 0.1 per tau_m (Figs. 10-11).
+        let sizes = net.rate.conn.sizes;
+        let n = sizes.n() as f64;
+        let spikes = n * 0.1 * self.spec.dt;
+        crate::budget::lif_run_seconds(n, 1.0, spikes, (sizes.k_e + sizes.k_i) as f64)
     }
     fn advance_to(&mut self, net: &LifNetwork, until: u64) -> Result<(), SimError> {
         self.advance(net, until, |_| {})

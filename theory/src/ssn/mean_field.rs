@@ -46,6 +46,7 @@ use crate::error::{ParamError, TheoryError};
 
 /// One population: its neurons and their external noise.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Population {
     /// Membrane time constant (s).
     pub tau: f64,
@@ -73,6 +74,7 @@ impl Population {
 
 /// The synapses of the spiking simulation (the mean-field theories see only delta synapses).
 #[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Synapses {
     /// Exponential synaptic decay time (s); 0 means delta synapses. The charge j_XY per spike
     /// is the same either way, so the means and the mean-field rates do not change.
@@ -87,6 +89,7 @@ pub struct Synapses {
 /// The LIF network of paper 004 (Materials and methods). Couplings j_XY > 0 are PSP jumps in
 /// mV; inhibition enters with a minus sign.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LifNetwork {
     /// Number of neurons.
     pub n: usize,

@@ -41,6 +41,7 @@ use crate::error::ParamError;
 
 /// The SSN's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Ssn {
     /// Transfer functions of E and I (a in Hz/(mV/s)^n, b in mV/s).
     pub e: PowerLaw,

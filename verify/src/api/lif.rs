@@ -125,7 +125,7 @@ pub fn simulate_lif(
     };
     spec.validate()?;
     let fresh = || LifRun::new(net, spec.clone(), initial_state(net, seed));
-    let run = run_with_checkpoints(net, &spec, fresh, &s.checkpoints, control)?;
+    let run = run_with_checkpoints(net, fresh, &s.checkpoints, control)?;
     let summary = run.summary(net);
     let sizes = net.rate.conn.sizes;
     let cv_windows = s

@@ -22,3 +22,22 @@ pub mod rate;
 pub mod ssn;
 pub mod sweep;
 pub mod theory;
+
+/// The largest number of worker threads: 8 per core of this machine, at least 64. More only
+/// adds memory and scheduling (issue 20: `--threads 100000` spawned threads for minutes).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (8 * cores).max(64)
+}
+
+/// Check a worker-thread count against 1..=[`max_threads`].
+pub fn check_threads(n: usize) -> crate::Result<()> {
+    let max = max_threads();
+    if (1..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(crate::Error::Input(format!(
+            "invalid threads = {n}: valid range is 1 <= threads <= {max} (8 per core, at least 64)"
+        )))
+    }
+}

@@ -61,6 +61,12 @@ impl RateSettings {
             )));
         }
         self.checkpoints.validate()?;
+        if self.init.is_some() && self.checkpoints.path.is_some() {
+            return Err(Error::Input(
+                "invalid init with checkpoint: a checkpoint holds its own state; give one of them"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -96,13 +102,7 @@ fn execute(
         };
         Run::new(net, spec.clone(), y0)
     };
-    Ok(run_with_checkpoints(
-        net,
-        &spec,
-        fresh,
-        &s.checkpoints,
-        control,
-    )?)
+    Ok(run_with_checkpoints(net, fresh, &s.checkpoints, control)?)
 }
 
 /// A finished rate simulation: its summary (the JSON of `balnet simulate rate`) and the run

@@ -87,19 +87,17 @@ pub struct NetworkFile {
 /// Parse a network file's text: a LIF network (it has `n`; its SSN is fitted, Eq. 13 and the
 /// power laws over 0-10 Hz) or an SSN directly (a, b, n and J_XY). `name` names it in errors.
 pub fn parse_network(text: &str, name: &str) -> Result<NetworkFile> {
-    let first = |m: &str| m.lines().next().unwrap_or("invalid parameters").to_string();
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|e| Error::Input(format!("{name}: {}", first(e.message()))))?;
-    let parse_err = |e: toml::de::Error| Error::Input(format!("{name}: {}", first(e.message())));
+    use crate::params_toml::parse;
+    let table: toml::Table = parse(text, name)?;
     if table.contains_key("n") {
-        let net: LifNetwork = toml::from_str(text).map_err(parse_err)?;
+        let net: LifNetwork = parse(text, name)?;
         net.validate()?;
         Ok(NetworkFile {
             ssn: net.to_ssn(10.0)?,
             lif: Some(net),
         })
     } else {
-        let s: Ssn = toml::from_str(text).map_err(parse_err)?;
+        let s: Ssn = parse(text, name)?;
         s.validate()?;
         Ok(NetworkFile { ssn: s, lif: None })
     }

@@ -83,6 +83,11 @@ impl Manifest {
                 "invalid realizations = {realizations}: valid range is >= 1 (exactly 1 with --network)"
             )));
         }
+        if seed.checked_add(realizations).is_none() {
+            return Err(Error::Input(format!(
+                "invalid seed = {seed}: seed + realizations must stay below 2^64"
+            )));
+        }
         if j0s.is_empty() || ns.is_empty() {
             return Err(Error::Input(
                 "invalid sweep: the lists of J0 and N must not be empty".into(),
@@ -90,7 +95,9 @@ impl Manifest {
         }
         for &n in &ns {
             for &j0 in &j0s {
-                Params { n, j0, ..params }.validate_finite()?;
+                Params { n, j0, ..params }
+                    .validate_finite()
+                    .map_err(|e| Error::Input(format!("a point of the lists ns, j0s: {e}")))?;
             }
         }
         Ok(Manifest {
@@ -180,11 +187,32 @@ pub fn read_lines(path: &Path) -> Result<Vec<Line>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io(path)(e)),
     };
-    Ok(text
-        .split_inclusive('\n')
-        .filter(|l| l.ends_with('\n'))
-        .filter_map(|l| serde_json::from_str::<Line>(l).ok())
-        .collect())
+    // A line without its newline is the last write of a killed run: dropped (the point is
+    // computed again). Any other line must be a point's line.
+    let mut lines = Vec::new();
+    for (k, l) in text.split_inclusive('\n').enumerate() {
+        if !l.ends_with('\n') {
+            break;
+        }
+        let line: Line = serde_json::from_str(l).map_err(|e| {
+            Error::Input(format!(
+                "{} line {}: not a sweep point ({e}); remove the line or the file",
+                path.display(),
+                k + 1
+            ))
+        })?;
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+impl Line {
+    /// Whether the point has no usable exponent (an error, or none, or a non-finite one).
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+            || self.exponents.is_empty()
+            || self.exponents.iter().any(|v| !v.is_finite())
+    }
 }
 
 /// The sweep definition in `dir`, if there is one.
@@ -370,7 +398,7 @@ pub fn run_shard(
         points: mine.len(),
         computed: todo.len(),
         skipped: mine.len() - todo.len(),
-        failed: lines.iter().filter(|l| l.error.is_some()).count(),
+        failed: lines.iter().filter(|l| l.failed()).count(),
         file: path,
     })
 }
@@ -436,6 +464,31 @@ pub fn merge(dir: &Path) -> Result<Merged> {
             .unwrap_or("?")
             .to_string();
         for l in read_lines(f)? {
+            // Every line must be the sweep's own point: same N, J0, realization and seed.
+            if l.point < man.points {
+                let want = man.point(l.point);
+                let seed = man.seed.checked_add(want.realization);
+                if (l.n, l.j0, l.realization, Some(l.seed))
+                    != (want.n, want.j0, want.realization, seed)
+                {
+                    return Err(Error::Input(format!(
+                        "{}: point {} has N = {}, J0 = {}, realization {}, seed {}, but this \
+                         sweep's point {} is N = {}, J0 = {}, realization {}, seed {} (a shard of \
+                         another sweep?)",
+                        f.display(),
+                        l.point,
+                        l.n,
+                        l.j0,
+                        l.realization,
+                        l.seed,
+                        l.point,
+                        want.n,
+                        want.j0,
+                        want.realization,
+                        seed.map_or("-".into(), |s| s.to_string())
+                    )));
+                }
+            }
             by_point.entry(l.point).or_default().push((l, name.clone()));
         }
     }
@@ -466,7 +519,14 @@ pub fn merge(dir: &Path) -> Result<Merged> {
             .first()
             .map(|d| d.1.join(" and "))
             .unwrap_or_default();
-        return Err(Error::Compute(format!(
+        // Only missing points are work not yet done (status 1); a point in two files or
+        // outside the sweep is a directory put together wrongly (bad input, status 2).
+        let why = if duplicates.is_empty() && stray.is_empty() {
+            Error::Compute
+        } else {
+            Error::Input
+        };
+        return Err(why(format!(
             "{}: {} of {} points missing [{}], {} duplicated [{}]{}{}; rerun the shards that own the missing points (point i belongs to shard i mod M)",
             dir.display(),
             missing.len(),
@@ -492,8 +552,8 @@ pub fn merge(dir: &Path) -> Result<Merged> {
         let ni = man.ns.iter().position(|&n| n == l.n).unwrap_or(0);
         let ji = man.j0s.iter().position(|&j| j == l.j0).unwrap_or(0);
         let entry = groups.entry((ni, ji)).or_default();
-        if let Some(&l1) = l.exponents.first() {
-            entry.push(l1);
+        if !l.failed() {
+            entry.push(l.exponents[0]);
         }
     }
     let median = groups
@@ -505,9 +565,20 @@ pub fn merge(dir: &Path) -> Result<Merged> {
             lambda_1_median: (!v.is_empty()).then(|| median(&mut v)),
         })
         .collect();
+    let failed = lines.iter().filter(|l| l.failed()).count();
+    if failed == lines.len() {
+        let why = lines
+            .iter()
+            .find_map(|l| l.error.clone())
+            .unwrap_or_else(|| "no exponents".into());
+        return Err(Error::Compute(format!(
+            "{}: every one of the {failed} points failed (e.g. point 0: {why})",
+            dir.display()
+        )));
+    }
     Ok(Merged {
         points: lines.len(),
-        failed: lines.iter().filter(|l| l.error.is_some()).count(),
+        failed,
         files: files.len(),
         median,
         manifest: man,

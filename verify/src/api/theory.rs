@@ -367,14 +367,14 @@ pub fn report(p: &Params) -> Result<Report> {
         variance: Variance::Paper,
         ..*p
     })?;
-    let fp_params = if p.n.is_finite() {
-        *p
-    } else {
-        Params {
-            n: Params::default().n,
-            ..*p
-        }
-    };
+    if !p.n.is_finite() {
+        return Err(Error::Input(format!(
+            "invalid n = {}: the report's fixed point needs a finite N (its J_c table covers \
+             N = 1e4..1e12 and inf on its own)",
+            p.n
+        )));
+    }
+    let fp_params = *p;
     Ok(Report {
         balanced_limit: balanced,
         j_c,

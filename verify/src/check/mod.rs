@@ -227,19 +227,27 @@ impl Default for CheckOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct StatVerdict {
     pub name: String,
-    /// Mean of balnet's values (of the regime compared with).
+    /// Mean of balnet's values (of the regime compared with); the numbers of the acceptance
+    /// region are `null` where balnet cannot predict the statistic (verdict inconclusive).
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub expected: f64,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub observed: f64,
     /// Half-width of the acceptance region: max(expected - lower, upper - expected).
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub tolerance: f64,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub lower: f64,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub upper: f64,
     /// `verdict == "pass"` (kept for readers of the first report format).
     pub pass: bool,
     pub verdict: Verdict,
     /// `simulation` (balnet's runs decide).
     pub predictor: &'static str,
-    /// The smallest relative error this test detects: (half-width) / |expected|.
+    /// The smallest relative error this test detects: (half-width) / |expected| (`null`:
+    /// none, e.g. a zero expectation).
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub detectable_error: f64,
     /// Realizations on each side at which a 5 % error would fail (null: not reachable by
     /// realizations alone, the allowance or a zero expectation stands in the way).
@@ -471,6 +479,10 @@ fn setup(f: &CheckFile) -> Result<Setup, Error> {
             )));
         }
     }
+    // Step counts within the limits of every run (window.t = 1e300 used to be accepted).
+    let a = sim::budget::steps("window.transient", w.transient, w.dt)?;
+    let b = sim::budget::steps("window.t", w.t, w.dt)?;
+    sim::budget::total_steps("window.transient + window.t", a, b)?;
     let (method, exact) = match (f.model, w.method.as_deref().unwrap_or("euler")) {
         (_, "euler") => (Method::Euler, false),
         (Model::Rate, "heun") => (Method::Heun, false),
@@ -541,6 +553,14 @@ fn setup(f: &CheckFile) -> Result<Setup, Error> {
         return Err(bad(format!(
             "window: (t + transient) / dt = {steps:.3e} steps: valid range is at most {MAX_STEPS:e} (a shorter window or a larger dt)"
         )));
+    }
+    // Last, so that a file's other mistakes are named first.
+    if f.statistics.is_empty() {
+        return Err(bad(
+            "statistics: the file has none, so there is nothing to check; give at least one \
+             (e.g. phi_e with its value and stderr)"
+                .into(),
+        ));
     }
     Ok(Setup {
         params,
