@@ -381,12 +381,13 @@ fn sharded_sweep_merges_to_the_unsharded_result_and_resumes() {
         whole
     );
 
-    // A point present in two shard files is reported as duplicated.
+    // A point present in two shard files is reported as duplicated: a directory put
+    // together wrongly, bad input (status 2; issue 20's exit-status rule).
     let first = std::fs::read_to_string(base.join("b/shard-0-of-3.jsonl")).unwrap();
     let extra = first.lines().next().unwrap().to_string() + "\n";
     std::fs::write(base.join("b/shard-9-of-9.jsonl"), extra).unwrap();
     let (code, _, err) = merge(b);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("1 duplicated [0]"), "{err}");
 
     // Another sweep into the same directory is refused.

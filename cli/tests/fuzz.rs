@@ -14,7 +14,8 @@
 //! must keep the contract of the command line:
 //! * exit status 0, 1 (computation failed) or 2 (bad input) (`check` also 3, inconclusive);
 //!   no signal, no timeout (a run is killed after the timeout once it has also had that much
-//!   CPU, so a run starved by a hog beside it is not blamed; at 3 x the timeout in any case);
+//!   CPU, so a run starved by a hog beside it is not blamed; at 3 x the timeout in any case,
+//!   and a run starved that long is run again alone);
 //! * stderr never contains "panicked", "stack backtrace" or "RUST_BACKTRACE";
 //! * on status 1 or 2: a message, at most 2 lines on stderr; on status 2 caused by one mutation
 //!   the message names the flag (or the path or token) it is about;
@@ -563,8 +564,8 @@ impl Tok {
 #[derive(Clone, Debug)]
 struct Mutation {
     what: String,
-    /// The flag (or positional) it changed, "" for an added token; with `--threads` before the
-    /// command "pre-threads".
+    /// The flag (or positional) it changed ("threads" also before the command), "" for an added
+    /// token.
     target: String,
     /// Names of which the error message should mention one (flag, token or path).
     names: Vec<String>,
@@ -1191,7 +1192,12 @@ fn mutate(spec: &Spec, fx: &Fix, rng: &mut Rng, inv: &mut Inv) {
                     continue;
                 }
                 let (i, name) = rng.pick(&cands).clone();
-                inv.toks.remove(i);
+                if matches!(inv.toks[i], Tok::Pos(_)) {
+                    inv.toks.remove(i);
+                } else {
+                    // Every occurrence (a duplicate may be there).
+                    inv.remove(&name);
+                }
                 inv.record(
                     Mutation {
                         what: format!("required {name} dropped"),
@@ -1376,6 +1382,8 @@ struct Outcome {
     secs: f64,
     /// CPU seconds when it was killed.
     cpu: f64,
+    /// Killed at 3 x the timeout with less than the timeout of CPU: starved by a hog beside it.
+    starved: bool,
     stdout: String,
     /// stdout was longer than what was read.
     stdout_cut: bool,
@@ -1497,6 +1505,7 @@ fn run(inv: &Inv, fx: &Fix, root: &Path, timeout: Duration) -> Outcome {
         timed_out,
         secs,
         cpu,
+        starved: timed_out && !inv.workload && cpu <= timeout.as_secs_f64(),
         stdout,
         stdout_cut,
         stderr: read_capped(&err_path).0,
@@ -1696,8 +1705,8 @@ fn abbrev(s: &str) -> String {
 fn quote(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+$<>'".contains(c));
-    if plain && !s.contains('\'') {
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+$".contains(c));
+    if plain {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -1809,6 +1818,14 @@ fn fuzz(name: &str, seed: u64, count: usize, timeout: Duration) {
     });
     let mut results = results.into_inner().unwrap();
     results.sort_by_key(|(i, _)| *i);
+    // A run starved by a hog beside it is run again alone, and that run is judged.
+    let mut starved = Vec::new();
+    for (i, o) in results.iter_mut() {
+        if o.starved {
+            starved.push(*i);
+            *o = run(&invs[*i], &fx, &root, timeout);
+        }
+    }
     let mut fails: Vec<Record> = Vec::new();
     let mut notes: Vec<Record> = Vec::new();
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
@@ -1877,6 +1894,9 @@ fn fuzz(name: &str, seed: u64, count: usize, timeout: Duration) {
     for n in &fx.notes {
         println!("note: {n}");
     }
+    if !starved.is_empty() {
+        println!("starved beside a hog, run again alone: {starved:?}");
+    }
     if !notes.is_empty() {
         println!("{} notes (not failures):", notes.len());
         for r in &notes {
@@ -1932,14 +1952,17 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The default suite's share: a fixed seed and a count that keeps it under a minute on 2 cores
-/// once the binary keeps the contract (each hang costs the whole timeout).
+/// The default suite's share: a fixed seed, 300 invocations, a 10 s timeout. Measured on 2
+/// cores (release): 4 s when no run hangs (each run takes ~10 ms, at most ~1 s); 55 s with the
+/// committed code of 2026-12-07, whose 5 hangs cost the timeout each (2 at a time).
 #[test]
 fn fuzz_default() {
-    fuzz("default", 20_260_107, 1000, Duration::from_secs(10));
+    fuzz("default", 20_260_107, 300, Duration::from_secs(10));
 }
 
-/// The long run: `BALNET_FUZZ_SEED` (default 1), `BALNET_FUZZ_N` invocations (default 3000).
+/// The long run: `BALNET_FUZZ_SEED` (default 1), `BALNET_FUZZ_N` invocations (default 3000),
+/// a 20 s timeout. Measured on 2 cores (release), 3000 invocations: 44 s when (almost) no run
+/// hangs; LONGTIME with the committed code of 2026-12-07 (~30 hangs of 20 s).
 #[test]
 #[ignore = "long: BALNET_FUZZ_N=3000 cargo test --release -p balnet --test fuzz -- --ignored"]
 fn fuzz_long() {
