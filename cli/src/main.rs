@@ -172,7 +172,8 @@ fn main() -> ExitCode {
             ExitCode::from(130)
         }
         Err(Failure(msg, code)) => {
-            eprintln!("balnet: error: {msg}");
+            // Library errors are one line already; this also covers the CLI's own messages.
+            eprintln!("balnet: error: {}", sim::error::one_line(&msg));
             ExitCode::from(code)
         }
     }

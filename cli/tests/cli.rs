@@ -837,7 +837,7 @@ fn check_predicts_from_finite_networks_caches_and_rejects_bad_files() {
         ),
         (
             r#"{"format": "balnet-check/1", "model": "rate", "params": {"transfer": "relu"}, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,
-            "params.transfer",
+            "transfer = 'relu'",
         ),
         (
             r#"{"format": "balnet-check/1", "model": "rate", "params": {"tau_ref": 0.1}, "window": {"t": 1, "transient": 0, "dt": 0.1}, "statistics": {}}"#,

@@ -78,6 +78,64 @@ fn overflowing_times_are_refused_not_wrapped() {
     );
 }
 
+/// Valid but extreme inputs that used to run for hours (or forever) now finish, each within
+/// seconds, with a finite answer (status 0) or a failure with its residual (status 1).
+#[test]
+fn extreme_valid_inputs_finish() {
+    let dir = scratch("extreme");
+    for (args, max_seconds) in [
+        // Damped variance iteration: used to cycle for 400 iterations (108 s), then fail.
+        (
+            vec!["het-fixed-point", "--n", "1e15", "--j0", "1e6", "--json"],
+            10,
+        ),
+        // The periodic depression path in closed form: used to integrate 10 tau_D per
+        // evaluation (hours at tau_D = 1e6).
+        (vec!["dmf", "--tau-d", "1e6", "--json"], 10),
+        // Vanishing noise is the deterministic limit: used to print NaN, and `ssn fit` looped.
+        (
+            vec!["ricciardi", "--mu", "1200", "--sigma", "1e-320", "--json"],
+            5,
+        ),
+        (vec!["ssn", "fit", "--sigma", "1e-320", "--json"], 5),
+    ] {
+        let started = Instant::now();
+        let (code, out, err) = balnet_in(&dir, &args);
+        let line = format!("balnet {}", args.join(" "));
+        assert_eq!(code, 0, "{line}: {err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).expect(&line);
+        assert!(!out.contains("null") || args[0] == "dmf", "{line}: {out}");
+        assert!(v.is_object(), "{line}");
+        assert!(
+            started.elapsed() < Duration::from_secs(max_seconds),
+            "{line} took {:?}",
+            started.elapsed()
+        );
+    }
+    // The spike raster is bounded by the memory available (here 2 MB): stopped with one line
+    // (status 2) instead of growing until the machine swaps.
+    let out = Command::new(env!("CARGO_BIN_EXE_balnet"))
+        .args([
+            "simulate",
+            "lif",
+            "--n",
+            "1000",
+            "--t",
+            "1e5",
+            "--cv-window",
+            "1e5",
+        ])
+        .current_dir(&dir)
+        .env("BALNET_MEMORY_LIMIT", "2e6")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("spike raster"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn extreme_parameters_are_refused_with_their_range() {
     // Used to hang in the solvers.

@@ -168,3 +168,250 @@ fn the_correlation_table_is_the_binary_s() {
         .collect();
     assert_eq!(row[1..].to_vec(), got);
 }
+
+/// A README command with what its comment promises: JSON keys (`"phi_e"`), string values
+/// (`"regime": "chaos"`) and numbers (`"j_c":1.116364820...`, `# J_c = 1.0465728`, `# 0.0786`).
+#[derive(Debug)]
+struct Promise {
+    line: usize,
+    args: Vec<String>,
+    comment: String,
+}
+
+/// Every README command whose own line or the `# {` lines under it describe its output.
+fn promises(text: &str) -> Vec<Promise> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut in_shell = false;
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_shell = matches!(t, "```sh" | "```bash");
+            continue;
+        }
+        if !in_shell || t.starts_with('#') {
+            continue;
+        }
+        let Some(args) = commands(&format!("```sh\n{t}\n```")).pop() else {
+            continue;
+        };
+        let mut comment = t
+            .split_once(" #")
+            .map(|c| c.1.to_string())
+            .unwrap_or_default();
+        let mut j = i + 1;
+        if lines.get(j).is_some_and(|l| l.trim().starts_with("# {")) {
+            while let Some(l) = lines.get(j) {
+                let l = l.trim();
+                if j > i + 1 && !l.starts_with("#  ") {
+                    break;
+                }
+                comment.push(' ');
+                comment.push_str(l.trim_start_matches('#'));
+                j += 1;
+            }
+        }
+        if comment.contains('"') || is_number(comment.trim()) || comment.contains(" = ") {
+            out.push(Promise {
+                line: i + 1,
+                args,
+                comment,
+            });
+        }
+    }
+    out
+}
+
+fn is_number(s: &str) -> bool {
+    s.contains('.') && s.parse::<f64>().is_ok()
+}
+
+/// Does `v` agree with the printed `s` to its last digit (`...`: truncated, else rounded)?
+fn agrees(v: f64, s: &str) -> bool {
+    let truncated = s.ends_with("...");
+    let s = s.trim_end_matches("...");
+    let x: f64 = s.parse().unwrap();
+    let mantissa = s.split(['e', 'E']).next().unwrap();
+    let decimals = mantissa.split('.').nth(1).map_or(0, str::len) as i32;
+    let exp: i32 = s.split(['e', 'E']).nth(1).map_or(0, |e| e.parse().unwrap());
+    let unit = 10f64.powi(exp - decimals);
+    let tol = if truncated { unit } else { 0.5 * unit } * (1.0 + 1e-9);
+    (v - x).abs() <= tol
+}
+
+/// Every key of `v` at any depth.
+fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k.clone());
+                keys(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
+        _ => {}
+    }
+}
+
+/// A key named by a comment, with the string value it promises (`"regime": "chaos"`).
+type Word = (String, Option<String>);
+
+/// The quoted words of a comment, and its `"key":number` pairs (number as printed).
+fn quoted(comment: &str) -> (Vec<Word>, Vec<(String, String)>) {
+    let parts: Vec<&str> = comment.split('"').collect();
+    let (mut words, mut numbers) = (Vec::new(), Vec::new());
+    let mut k = 1;
+    while k < parts.len() {
+        let word = parts[k];
+        let after = parts.get(k + 1).copied().unwrap_or("");
+        let is_word = !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if is_word {
+            let rest = after.trim_start();
+            if rest.trim() == ":" && k + 2 < parts.len() {
+                // "key": "value"
+                words.push((word.to_string(), Some(parts[k + 2].to_string())));
+                k += 4;
+                continue;
+            }
+            if let Some(num) = rest.strip_prefix(':') {
+                let num: String = num
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || ".-+e".contains(*c))
+                    .collect();
+                if is_number(num.trim_end_matches('.')) {
+                    let full = if after.contains(&format!("{num}...")) {
+                        format!("{num}...")
+                    } else {
+                        num
+                    };
+                    numbers.push((word.to_string(), full));
+                }
+            }
+            words.push((word.to_string(), None));
+        }
+        k += 2;
+    }
+    (words, numbers)
+}
+
+/// The README's promised outputs come out of the binary: for each command with a comment
+/// describing its result, the command is run with `--json` (from the README's directory) and
+/// every key it names must be in the output, every string value and number must agree to the
+/// printed digits. Runs every such command but three whose own tests cover them:
+/// `verify --json` (the golden suites), `correlations --n 8000` (the table test above runs
+/// N = 2000 in its place) and the 2-minute `reproduce`. About 30 s on 2 cores.
+#[test]
+fn the_readme_s_promised_outputs_are_the_binary_s() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let work = std::env::temp_dir().join(format!("balnet-readme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let skip = |a: &[String]| {
+        matches!(a[0].as_str(), "verify" | "reproduce" | "sweep")
+            || (a[0] == "correlations" && a.iter().any(|w| w == "8000"))
+            || a.iter().any(|w| w == "--network" || w == "--checkpoint")
+    };
+    let all = promises(&readme());
+    assert!(all.len() >= 15, "found only {} promises", all.len());
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for p in &all {
+        if skip(&p.args) {
+            continue;
+        }
+        let mut args: Vec<String> = p
+            .args
+            .iter()
+            .map(|a| {
+                if a.starts_with("golden/") {
+                    root.join(a).display().to_string()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        if !args.iter().any(|a| a == "--json") {
+            args.push("--json".into());
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_balnet"))
+            .args(&args)
+            .current_dir(&work)
+            .output()
+            .unwrap();
+        let mut fail = |m: String| failures.push(format!("README line {}: {m}", p.line));
+        if !out.status.success() {
+            fail(format!(
+                "balnet {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        }
+        let v: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                fail(format!("not one JSON object: {e}"));
+                continue;
+            }
+        };
+        checked += 1;
+        let mut present = Vec::new();
+        keys(&v, &mut present);
+        let (words, numbers) = quoted(&p.comment);
+        for (k, value) in &words {
+            if !present.contains(k) {
+                fail(format!(
+                    "key \"{k}\" not in the output of balnet {}",
+                    args.join(" ")
+                ));
+            } else if let Some(s) = value {
+                if v[k].as_str() != Some(s) {
+                    fail(format!("\"{k}\" is {}, the README says \"{s}\"", v[k]));
+                }
+            }
+        }
+        for (k, s) in &numbers {
+            match v[k].as_f64() {
+                Some(x) if agrees(x, s) => {}
+                other => fail(format!("\"{k}\" is {other:?}, the README says {s}")),
+            }
+        }
+        // `# J_c = 1.0465728` and `# 0.0786`: a top-level number of the output.
+        let c = p.comment.trim();
+        let (name, num) = match c.split_once(" = ") {
+            Some((n, x)) if !c.contains('"') => (Some(n.trim().to_lowercase()), x.trim()),
+            _ => (None, c),
+        };
+        if is_number(num) {
+            let ok = match &name {
+                Some(n) => v[n].as_f64().is_some_and(|x| agrees(x, num)),
+                None => v
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .any(|x| x.as_f64().is_some_and(|x| agrees(x, num))),
+            };
+            if !ok {
+                fail(format!("no output value agrees with the README's {c}: {v}"));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    assert!(checked >= 12, "only {checked} commands checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_readme_number_checks_can_fail() {
+    assert!(agrees(1.0465728, "1.0465728"));
+    assert!(!agrees(1.0465738, "1.0465728"));
+    assert!(agrees(1.1163648209, "1.116364820..."));
+    assert!(!agrees(1.116364822, "1.116364820..."));
+    assert!(agrees(0.07864, "0.0786"));
+    assert!(!agrees(0.0787, "0.0786"));
+    let (w, n) = quoted(r#" {"j_c":1.116364820...} "regime": "chaos", "a_e""#);
+    assert_eq!(n, vec![("j_c".to_string(), "1.116364820...".to_string())]);
+    assert!(w.contains(&("regime".to_string(), Some("chaos".to_string()))));
+    assert!(w.contains(&("a_e".to_string(), None)));
+}

@@ -77,6 +77,21 @@ pub fn ensure_memory(what: &str, bytes: f64) -> Result<(), SimError> {
     })
 }
 
+/// A buffer that grows during a run (the LIF spike raster): `Err` once its next doubling
+/// (`bytes` now, 2 `bytes` while a `Vec` reallocates) would pass 90 % of `budget`, the memory
+/// available when the run started plus what the buffer held then. Checked every 1024 steps,
+/// since the spike count is not known in advance.
+pub fn ensure_growth(what: &str, bytes: f64, budget: f64) -> Result<(), SimError> {
+    if 2.0 * bytes <= 0.9 * budget {
+        return Ok(());
+    }
+    Err(SimError::TooLarge {
+        what: what.to_string(),
+        need: format!("more than {} of memory", human_bytes(2.0 * bytes)),
+        limit: format!("{} available", human_bytes(budget)),
+    })
+}
+
 /// `1.5 GB`, `320 MB`, ...
 pub fn human_bytes(b: f64) -> String {
     if !b.is_finite() {
@@ -153,6 +168,13 @@ mod tests {
             .to_string();
         assert!(e.contains("N = 1e9") && e.contains("1000000.0 TB"), "{e}");
         assert!(ensure_memory("nan", f64::NAN).is_err());
+    }
+
+    #[test]
+    fn growth_stops_before_the_next_doubling_passes_the_budget() {
+        assert!(ensure_growth("raster", 4e8, 1e9).is_ok());
+        let e = ensure_growth("raster", 5e8, 1e9).unwrap_err().to_string();
+        assert!(e.contains("raster") && e.contains("1.0 GB"), "{e}");
     }
 
     #[test]

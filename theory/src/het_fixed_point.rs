@@ -185,6 +185,7 @@ pub fn het_fixed_point(p: &Params, branch: Branch) -> Result<HetFixedPoint, Theo
     let mut mu = (hom.x_e, hom.x_i);
     let mut iterations = 0;
     let mut residual = f64::INFINITY;
+    let (mut previous, mut alpha) = (f64::INFINITY, 1.0_f64);
     const TOL: f64 = 1e-10;
     const MAX_ITER: usize = 400;
     while iterations < MAX_ITER {
@@ -220,7 +221,16 @@ pub fn het_fixed_point(p: &Params, branch: Branch) -> Result<HetFixedPoint, Theo
                 continue;
             }
         }
-        delta = f;
+        // Damped in log space once the plain iteration overshoots (residual grew): the map
+        // can cycle over orders of magnitude (n = 1e15, j0 = 1e6 did, issue 20).
+        if residual > previous {
+            alpha = (alpha * 0.5).max(1.0 / 64.0);
+        }
+        previous = residual;
+        delta = [
+            delta[0].powf(1.0 - alpha) * f[0].powf(alpha),
+            delta[1].powf(1.0 - alpha) * f[1].powf(alpha),
+        ];
         if delta[0] < 1e-14 && delta[1] < 1e-14 {
             return Err(TheoryError::NotConverged {
                 solver: "heterogeneous fixed point (collapsed to zero variance)",

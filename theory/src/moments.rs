@@ -49,6 +49,19 @@ const REL_TOL: f64 = 1e-12;
 /// Largest sqrt(Delta) for which the Gauss-Hermite rule is used with the erf transfer.
 const HERMITE_MAX_SIGMA: f64 = 1.0;
 
+/// `([phi], d[phi]/dmu)` of the erf transfer phi = Phi (the standard normal CDF) at input
+/// mean `mu` and variance `delta`, in closed form: for Z, Z' independent standard normals,
+/// `E[Phi(mu + sigma Z)] = P(Z' - sigma Z <= mu) = Phi(mu / sqrt(1 + delta))`, and its
+/// mu-derivative is `phi_N(mu / s) / s` with `s = sqrt(1 + delta)`. No quadrature, so its cost
+/// does not grow with delta (the DMF's mean equations call it inside Newton's method; at
+/// J0 = 1e6 the adaptive path made one DMF run take hours, issue 20). Tested against
+/// [`gaussian_moments`].
+pub fn erf_rate_average(mu: f64, delta: f64) -> (f64, f64) {
+    let s = (1.0 + delta.max(0.0)).sqrt();
+    let (p, d) = crate::normal_cdf::normal_cdf_density(mu / s);
+    (p, d / s)
+}
+
 /// Gaussian moments for transfer `t`, depression strength `tau_u = tau_D u`, mean `mu`,
 /// variance `delta >= 0`.
 pub fn gaussian_moments(t: &Transfer, tau_u: f64, mu: f64, delta: f64) -> Moments {
@@ -106,6 +119,24 @@ pub fn gaussian_moments(t: &Transfer, tau_u: f64, mu: f64, delta: f64) -> Moment
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erf_rate_average_is_the_gaussian_average() {
+        // The closed form against both quadrature paths (Hermite for sigma <= 1, adaptive
+        // above): agreement to 1e-10 relative or 1e-13 absolute, the quadrature's accuracy.
+        for &mu in &[-40.0, -5.0, -1.0, 0.0, 0.3, 2.0, 7.0] {
+            for &delta in &[0.0, 0.04, 1.0, 9.0, 400.0, 1e6] {
+                let m = gaussian_moments(&Transfer::Erf, 0.7, mu, delta);
+                let (p, dp) = erf_rate_average(mu, delta);
+                for (a, b) in [(p, m.phi), (dp, m.dphi)] {
+                    assert!(
+                        (a - b).abs() <= 1e-10 * b.abs() + 1e-13,
+                        "mu {mu} delta {delta}: closed form {a}, quadrature {b}"
+                    );
+                }
+            }
+        }
+    }
     use crate::quadrature::gaussian_mean_adaptive;
 
     #[test]

@@ -7,16 +7,17 @@
 //! no root, divergence), exit status 1 and `balnet.ComputationError`, carrying their numbers.
 
 use sim::SimError;
+use sim::error::one_line;
 use theory::TheoryError;
 
 /// An error of the verify library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input, with one line naming the parameter or file and what is valid.
-    #[error("{0}")]
+    #[error("{}", one_line(.0))]
     Input(String),
     /// A computation of this crate failed (e.g. a golden quantity could not be evaluated).
-    #[error("{0}")]
+    #[error("{}", one_line(.0))]
     Compute(String),
     /// From the theory crate: bad parameters, or a solver that failed with its residual.
     #[error(transparent)]
@@ -25,7 +26,7 @@ pub enum Error {
     #[error(transparent)]
     Sim(#[from] SimError),
     /// A file that could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {}", one_line(.path), one_line(&.source.to_string()))]
     Io {
         path: String,
         source: std::io::Error,

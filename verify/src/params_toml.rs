@@ -6,13 +6,30 @@ use theory::Params;
 
 use crate::Error;
 
-/// Overlay the keys of `table` on `base`.
+/// Overlay the keys of `table` on `base`. `transfer = "lif"` is short for the LIF transfer with
+/// tau_m = 1 (`transfer = { lif = { tau_m = 1.0 } }`), as `--transfer lif` on the command line
+/// and `"transfer": "lif"` in a check file.
 pub fn apply_overrides(base: Params, table: &toml::Table) -> Result<Params, Error> {
     let mut merged = toml::Table::try_from(base).map_err(|e| Error::Input(e.to_string()))?;
     for (k, v) in table {
         // Integers are accepted where floats are meant (n = 5000).
         let v = match v {
             toml::Value::Integer(i) => toml::Value::Float(*i as f64),
+            toml::Value::String(t) if k == "transfer" => match t.as_str() {
+                "erf" => v.clone(),
+                "lif" => {
+                    let mut lif = toml::Table::new();
+                    lif.insert("tau_m".into(), toml::Value::Float(1.0));
+                    let mut t = toml::Table::new();
+                    t.insert("lif".into(), toml::Value::Table(lif));
+                    toml::Value::Table(t)
+                }
+                other => {
+                    return Err(Error::Input(format!(
+                        "transfer = '{other}': valid values are \"erf\", \"lif\" or {{ lif = {{ tau_m = T }} }}"
+                    )));
+                }
+            },
             other => other.clone(),
         };
         merged.insert(k.clone(), v);

@@ -375,6 +375,12 @@ impl LifRun {
         let mut scratch = Scratch::default();
         let tick = (self.total_steps() / 100).max(1);
         let transient = self.spec.transient_steps();
+        let raster_bytes = |r: &Vec<(u32, f64)>| (r.capacity() * size_of::<(u32, f64)>()) as f64;
+        let raster_budget = if self.spec.observe.raster {
+            crate::budget::available_memory() + raster_bytes(&self.acc.raster)
+        } else {
+            f64::INFINITY
+        };
         while self.step < until {
             step(net, &st, &mut self.state, self.step, &mut scratch);
             if self.step >= transient {
@@ -383,6 +389,17 @@ impl LifRun {
             self.step += 1;
             if self.step % 1024 == 0 || self.step == until {
                 self.check_bounds(st.dt)?;
+                if self.spec.observe.raster {
+                    let t = self.step as f64 * st.dt;
+                    crate::budget::ensure_growth(
+                        &format!(
+                            "the spike raster (kept for --raster or --cv-window) at t = {t:.0} of {:.0}",
+                            self.total_steps() as f64 * st.dt
+                        ),
+                        raster_bytes(&self.acc.raster),
+                        raster_budget,
+                    )?;
+                }
             }
             if self.step % tick == 0 {
                 progress(self.step);

@@ -78,7 +78,7 @@ use crate::acf::tau_dec;
 use crate::balanced::balanced_inputs;
 use crate::error::{ParamError, TheoryError};
 use crate::fixed_point::{MeanSystem, Response, homogeneous, homogeneous_near};
-use crate::moments::gaussian_moments;
+use crate::moments::erf_rate_average;
 use crate::params::Params;
 use crate::roots::brent;
 use crate::transfer::Transfer;
@@ -307,15 +307,15 @@ struct Frozen<'a> {
 
 impl Frozen<'_> {
     /// ([phi], d[phi]/dmu) of a population with mean `x`, fluctuations `xi` of variance
-    /// `delta`. For the smooth erf transfer: the Gaussian average (Eq. 52a) by quadrature.
+    /// `delta`. For the smooth erf transfer: the Gaussian average (Eq. 52a) in closed form
+    /// ([`erf_rate_average`]).
     /// For the LIF transfer (Eq. 13), whose kink at threshold makes the adaptive quadrature
     /// costly inside Newton's method, the sample average over the frozen realizations (the
     /// same estimator as [phi_E w]; phi' is integrable at the threshold).
     fn rate(&self, x: f64, delta: f64, xi: impl Fn(&Site) -> &[f64] + Sync) -> (f64, f64) {
         let t = self.p.transfer;
         if let Transfer::Erf = t {
-            let m = gaussian_moments(&t, self.p.tau_u(), x, delta);
-            return (m.phi, m.dphi);
+            return erf_rate_average(x, delta);
         }
         let per: Vec<(f64, f64)> = self
             .sites

@@ -77,8 +77,15 @@ impl CostFunction for Data {
 fn x_at_rate(neuron: &Neuron, sigma: f64, target: f64) -> f64 {
     let f = |x: f64| rate(neuron, x / neuron.tau, sigma) - target;
     let (mut lo, mut hi) = (neuron.v_r - 1e3, neuron.theta);
+    // Tripling the distance to v_r: 60 expansions reach 1e28 mV (far beyond any rate below
+    // 1 / tau_ref); a rate that never gets there is a broken input, not a reason to loop.
+    let mut expansions = 0;
     while f(hi) < 0.0 {
         hi += 2.0 * (hi - neuron.v_r).abs().max(1.0);
+        expansions += 1;
+        if expansions > 60 {
+            return f64::NAN;
+        }
     }
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -123,6 +130,11 @@ pub fn fit(neuron: &Neuron, sigma: f64, max_rate: f64) -> Result<PowerLaw, Theor
         x_at_rate(neuron, sigma, 1e-4 * max_rate.min(1.0)),
         x_at_rate(neuron, sigma, max_rate),
     );
+    if !(x_lo.is_finite() && x_hi.is_finite() && x_hi > x_lo) {
+        return Err(TheoryError::Unsupported(format!(
+            "power-law fit: no input range gives rates 0..{max_rate} Hz at sigma = {sigma}"
+        )));
+    }
     let k = 200;
     let x: Vec<f64> = (0..k)
         .map(|i| x_lo + (x_hi - x_lo) * i as f64 / (k - 1) as f64)

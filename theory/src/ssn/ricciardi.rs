@@ -266,6 +266,9 @@ pub fn erfcx(x: f64) -> f64 {
     }
 }
 
+/// |y_th| beyond which the rate is the deterministic one (see [`rate_with_derivatives`]).
+pub const DETERMINISTIC_Y: f64 = 1e7;
+
 /// The Ricciardi rate nu(mu, sigma) (Hz). `sigma = 0` gives [`deterministic_rate`].
 pub fn rate(n: &Neuron, mu: f64, sigma: f64) -> f64 {
     rate_with_derivatives(n, mu, sigma).rate
@@ -280,10 +283,18 @@ pub fn rate(n: &Neuron, mu: f64, sigma: f64) -> f64 {
 ///
 /// from d/dy_th and d/dy_r of the integral's bounds and dy/dmu = -sqrt(tau)/sigma,
 /// dy/dsigma = -y/sigma. At sigma = 0 the sigma-derivative is reported as 0 (the rate's
-/// dependence on sigma starts at order sigma^2 above threshold and is exponentially small
 /// below).
+///
+/// The same deterministic limit is used when the noise is so small that the scaled bounds
+/// y_th = (theta - mu tau) / (sigma sqrt(tau)) exceed [`DETERMINISTIC_Y`] in size (or are not
+/// finite): the noise corrections are then O(1 / y_th^2) < 1e-14 relative above threshold and
+/// the rate underflows below it. Without this, sigma = 1e-320 overflowed y^2 to inf and the
+/// rate to NaN, and `ssn fit` never returned (issue 20's parser fuzz).
 pub fn rate_with_derivatives(n: &Neuron, mu: f64, sigma: f64) -> Rate {
-    if sigma == 0.0 {
+    let st = sigma * n.tau.sqrt();
+    let (a, b) = ((n.theta - mu * n.tau) / st, (n.v_r - mu * n.tau) / st);
+    let vanishing_noise = !(a.abs() < DETERMINISTIC_Y && b.is_finite());
+    if sigma == 0.0 || vanishing_noise {
         let nu = deterministic_rate(n, mu);
         let m = mu * n.tau;
         let dmu = if m > n.theta {
@@ -299,9 +310,6 @@ pub fn rate_with_derivatives(n: &Neuron, mu: f64, sigma: f64) -> Rate {
             drate_dsigma: 0.0,
         };
     }
-    let st = sigma * n.tau.sqrt();
-    let a = (n.theta - mu * n.tau) / st;
-    let b = (n.v_r - mu * n.tau) / st;
     let s = a.max(0.0).powi(2);
     // 1/nu = tau_ref + tau exp(s) J  =>  nu = exp(-s) / (tau_ref exp(-s) + tau J).
     let j = scaled_integral(a, b);
@@ -353,6 +361,32 @@ mod tests {
             .sum();
         let es = (-s).exp();
         es / (n.tau_ref * es + n.tau * std::f64::consts::PI.sqrt() * integral)
+    }
+
+    #[test]
+    fn vanishing_noise_is_the_deterministic_limit() {
+        // Every sigma from 1e-320 up stays finite, and small noise gives the deterministic
+        // rate: above threshold the correction is O(1 / y_th^2) (< 1e-10 at |y_th| >= 1e5,
+        // on both sides of the switch at 1e7), below it the rate vanishes.
+        let n = neuron(0.002);
+        for mu in [500.0, 999.0, 1000.0, 1001.0, 1200.0, 5000.0] {
+            let det = deterministic_rate(&n, mu);
+            for sigma in [1e-320, 1e-300, 1e-200, 1e-20, 1e-8, 1e-3, 1.0, 30.0, 1e4] {
+                let r = rate_with_derivatives(&n, mu, sigma);
+                assert!(
+                    r.rate.is_finite() && r.drate_dmu.is_finite() && r.drate_dsigma.is_finite(),
+                    "mu {mu} sigma {sigma}: {r:?}"
+                );
+                let y_th = (n.theta - mu * n.tau) / (sigma * n.tau.sqrt());
+                if y_th.abs() >= 1e5 {
+                    assert!(
+                        (r.rate - det).abs() <= 1e-8 * det.max(1e-300),
+                        "mu {mu} sigma {sigma}: {} vs deterministic {det}",
+                        r.rate
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -49,15 +49,21 @@ impl LifSettings {
     }
 }
 
-/// The mean CVs in windows of one length, with their standard errors over windows.
+/// The mean CVs in windows of one length, with their standard errors over windows. A mean is
+/// `null` when no window holds a CV (too few spikes), a standard error when fewer than two
+/// windows do (e.g. a window as long as the run).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CvWindow {
     pub window: f64,
     /// How many windows fit in the measured time.
     pub windows: usize,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub cv_e: f64,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub cv_e_stderr: f64,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub cv_i: f64,
+    #[serde(serialize_with = "crate::finite::or_null")]
     pub cv_i_stderr: f64,
 }
 

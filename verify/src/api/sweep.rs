@@ -78,32 +78,14 @@ impl Manifest {
         network: Option<PathBuf>,
         lyapunov: LyapunovSpec,
     ) -> Result<Manifest> {
-        if realizations == 0 || (network.is_some() && realizations > 1) {
-            return Err(Error::Input(format!(
-                "invalid realizations = {realizations}: valid range is >= 1 (exactly 1 with --network)"
-            )));
-        }
-        if seed.checked_add(realizations).is_none() {
-            return Err(Error::Input(format!(
-                "invalid seed = {seed}: seed + realizations must stay below 2^64"
-            )));
-        }
-        if j0s.is_empty() || ns.is_empty() {
-            return Err(Error::Input(
-                "invalid sweep: the lists of J0 and N must not be empty".into(),
-            ));
-        }
-        for &n in &ns {
-            for &j0 in &j0s {
-                Params { n, j0, ..params }
-                    .validate_finite()
-                    .map_err(|e| Error::Input(format!("a point of the lists ns, j0s: {e}")))?;
-            }
-        }
-        Ok(Manifest {
+        let m = Manifest {
             format: FORMAT.into(),
             params,
-            points: ns.len() * j0s.len() * realizations as usize,
+            // Saturating: `validate` refuses the count if it is beyond its limit.
+            points: ns
+                .len()
+                .saturating_mul(j0s.len())
+                .saturating_mul(usize::try_from(realizations).unwrap_or(usize::MAX)),
             ns,
             j0s,
             realizations,
@@ -113,7 +95,55 @@ impl Manifest {
             no_autapses: !autapses,
             network,
             lyapunov,
-        })
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// The checks of [`Manifest::new`], also applied to a `sweep.json` read back (an edited or
+    /// damaged one must be refused, not divided by zero).
+    pub fn validate(&self) -> Result<()> {
+        let (realizations, seed) = (self.realizations, self.seed);
+        if self.format != FORMAT {
+            return Err(Error::Input(format!(
+                "sweep.json: format = '{}': this balnet reads '{FORMAT}'",
+                self.format
+            )));
+        }
+        if realizations == 0 || (self.network.is_some() && realizations > 1) {
+            return Err(Error::Input(format!(
+                "invalid realizations = {realizations}: valid range is >= 1 (exactly 1 with --network)"
+            )));
+        }
+        if seed.checked_add(realizations).is_none() {
+            return Err(Error::Input(format!(
+                "invalid seed = {seed}: seed + realizations must stay below 2^64"
+            )));
+        }
+        if self.j0s.is_empty() || self.ns.is_empty() {
+            return Err(Error::Input(
+                "invalid sweep: the lists of J0 and N must not be empty".into(),
+            ));
+        }
+        for &n in &self.ns {
+            for &j0 in &self.j0s {
+                Params {
+                    n,
+                    j0,
+                    ..self.params
+                }
+                .validate_finite()
+                .map_err(|e| Error::Input(format!("a point of the lists ns, j0s: {e}")))?;
+            }
+        }
+        let points = (self.ns.len() as u128) * (self.j0s.len() as u128) * (realizations as u128);
+        if points != self.points as u128 || points > 1 << 40 {
+            return Err(Error::Input(format!(
+                "sweep.json: points = {}: the lists give {points} (at most 2^40)",
+                self.points
+            )));
+        }
+        Ok(())
     }
 
     /// Point `id` (N-major, then realization, then J0).
@@ -219,9 +249,12 @@ impl Line {
 pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
     let path = dir.join("sweep.json");
     match std::fs::read_to_string(&path) {
-        Ok(t) => serde_json::from_str(&t)
-            .map(Some)
-            .map_err(|e| Error::Input(format!("{}: {e}", path.display()))),
+        Ok(t) => {
+            let m: Manifest = serde_json::from_str(&t)
+                .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+            m.validate()?;
+            Ok(Some(m))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io(&path)(e)),
     }

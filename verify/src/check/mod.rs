@@ -353,19 +353,8 @@ fn normalise_params(
     model: Model,
     params: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(serde_json::Map<String, serde_json::Value>, f64), Error> {
+    // `"transfer": "lif"` is expanded by `apply_overrides` (one place for the shorthand).
     let mut p = params.clone();
-    if let Some(serde_json::Value::String(t)) = p.get("transfer") {
-        let v = match t.as_str() {
-            "lif" => serde_json::json!({"lif": {"tau_m": 1.0}}),
-            "erf" => serde_json::json!("erf"),
-            other => {
-                return Err(bad(format!(
-                    "params.transfer = '{other}': valid values are \"erf\", \"lif\" or {{\"lif\": {{\"tau_m\": T}}}}"
-                )));
-            }
-        };
-        p.insert("transfer".into(), v);
-    }
     let tau_ref = match p.remove("tau_ref") {
         None => 0.0,
         Some(v) => {
@@ -1204,7 +1193,11 @@ mod tests {
         let m: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(r#"{"transfer": "lif", "tau_ref": 0.002, "j0": 0.3}"#).unwrap();
         let (p, tau_ref) = normalise_params(Model::Lif, &m).unwrap();
-        assert_eq!(p["transfer"], serde_json::json!({"lif": {"tau_m": 1.0}}));
+        // The shorthand is expanded where every parameter file's is: `apply_overrides`.
+        let table: toml::Table =
+            serde_json::from_value(serde_json::Value::Object(p.clone())).unwrap();
+        let params = apply_overrides(Params::default(), &table).unwrap();
+        assert_eq!(params.transfer, theory::Transfer::Lif { tau_m: 1.0 });
         assert_eq!(tau_ref, 0.002);
         assert!(!p.contains_key("tau_ref"));
         assert!(normalise_params(Model::Rate, &m).is_err());
