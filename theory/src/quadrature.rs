@@ -216,8 +216,8 @@ pub const GAUSS_CUTOFF: f64 = 37.0;
 /// total needs. This is the path for non-smooth `g` and the reference the Gauss-Hermite
 /// averages are tested against.
 ///
-/// For sigma > 1 with a break inside, each piece is integrated in x rather than z (weight `phi_N(z) / sigma`): `g`
-/// varies on the scale 1 in x, and `mu + sigma z` rounds x to ~1e-16 (|mu| + sigma |z|), which
+/// For sigma > 1 with a break inside, each piece is integrated in x rather than z (weight
+/// `phi_N(z) / sigma`): `g` varies on the scale 1 in x, and `mu + sigma z` rounds x to ~1e-16 (|mu| + sigma |z|), which
 /// for |mu| ~ 1e6 is relative noise of 1e-10 in `g`; the z-space rule then refined every
 /// piece to its budget (2e6 evaluations per call, minutes per fixed point; issue 20). In x the
 /// pieces end exactly on the breaks and only z = (x - mu) / sigma carries rounding, which the
@@ -301,6 +301,49 @@ pub fn gaussian_mean_adaptive<const M: usize>(
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn x_space_pieces_agree_with_z_space_at_moderate_width() {
+        // sigma = 3 and 30 with the LIF rate's kink at x = 1 inside: the x-space path against
+        // the z-space rule on the same pieces (still accurate at these widths, where mu +
+        // sigma z loses < 1e-14). The rate ~ -1/ln(x - 1) at the kink limits both to ~1e-10
+        // (see moments' tests), hence 1e-9 relative.
+        let lif = |x: f64| {
+            if x > 1.0 {
+                -1.0 / (-1.0 / x).ln_1p()
+            } else {
+                0.0
+            }
+        };
+        for sigma in [3.0, 30.0] {
+            for mu in [-20.0, 0.2, 1.0, 4.0, 40.0] {
+                let got =
+                    gaussian_mean_adaptive(mu, sigma, &[1.0], |x, z| [lif(x), lif(x) * z], 1e-13);
+                let zk = (1.0 - mu) / sigma;
+                let f = |z: f64| {
+                    let w = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                    let v = lif(mu + sigma * z);
+                    [v * w, v * z * w]
+                };
+                let mut want = [0.0; 2];
+                for (a, b) in [(-GAUSS_CUTOFF, zk), (zk, GAUSS_CUTOFF)] {
+                    if a < b {
+                        let i = integrate(f, a, b, 0.0, 1e-13);
+                        want[0] += i.value[0];
+                        want[1] += i.value[1];
+                    }
+                }
+                for k in 0..2 {
+                    assert!(
+                        (got[k] - want[k]).abs() <= 1e-9 * want[k].abs().max(1e-3),
+                        "sigma {sigma} mu {mu} k {k}: {} vs {}",
+                        got[k],
+                        want[k]
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn hermite_moments_are_exact() {
