@@ -258,7 +258,7 @@ impl Connectivity {
                 .into_par_iter()
                 .map_init(Vec::new, |seen, i| {
                     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                    rng.set_stream(((b as u64) << 40) | i as u64);
+                    rng.set_stream(crate::streams::connectivity(b as u64, i));
                     let skip = (autapses == Autapses::Excluded && b.diagonal()).then_some(i);
                     draw_row(&mut rng, n_pre, k, skip, seen)
                 })

@@ -27,6 +27,7 @@ pub mod network;
 pub mod network_file;
 pub mod run;
 pub mod spectrum;
+pub mod streams;
 pub mod tangent;
 
 pub use error::SimError;

@@ -117,10 +117,10 @@ impl SsnLif {
         for i in 0..n {
             let x = usize::from(i >= n_e);
             let mut drng = ChaCha8Rng::seed_from_u64(seed);
-            drng.set_stream((4u64 << 40) | i as u64);
+            drng.set_stream(crate::streams::delays(i));
             for (y, (lo, size)) in [(0usize, n_e), (n_e, n_i)].into_iter().enumerate() {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream((((2 * x + y) as u64) << 40) | i as u64);
+                rng.set_stream(crate::streams::connectivity((2 * x + y) as u64, i));
                 for j in draw_row(&mut rng, size, k[x][y], None, &mut seen) {
                     let d = if max_delay > 0 {
                         drng.random_range(0..=max_delay) as u16
@@ -218,7 +218,7 @@ impl SsnLif {
         };
 
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(6u64 << 40);
+        rng.set_stream(crate::streams::LIF_SSN_INIT);
         let mut v: Vec<f64> = (0..n)
             .map(|i| {
                 let q = pops[pop(i)];
@@ -226,7 +226,7 @@ impl SsnLif {
             })
             .collect();
         let mut noise_rng = ChaCha8Rng::seed_from_u64(seed);
-        noise_rng.set_stream(5u64 << 40);
+        noise_rng.set_stream(crate::streams::LIF_SSN_NOISE);
         let mut syn = vec![0.0f64; n];
         let mut refractory = vec![0u32; n];
         let slots = self.max_delay + 2;

@@ -18,9 +18,6 @@ use crate::error::SimError;
 use crate::integrate::{Integrator, Method};
 use crate::network::{RateNetwork, Work};
 
-/// Stream of the ChaCha8 generator used for initial states (connectivity uses streams below
-/// 2^42).
-const INIT_STREAM: u64 = 1 << 62;
 /// |x| beyond which a run is declared divergent.
 pub const X_BOUND: f64 = 1e6;
 
@@ -28,7 +25,7 @@ pub const X_BOUND: f64 = 1e6;
 /// `seed`, stream 2^62, `rand_distr::StandardNormal`), w_i = 1 (no depression yet).
 pub fn initial_state(net: &RateNetwork, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(INIT_STREAM);
+    rng.set_stream(crate::streams::RATE_INIT);
     let mut y: Vec<f64> = (0..net.n())
         .map(|_| StandardNormal.sample(&mut rng))
         .collect();

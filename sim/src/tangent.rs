@@ -29,9 +29,6 @@ use crate::error::SimError;
 use crate::network::{Kernel, Presyn, RateNetwork};
 use crate::run::X_BOUND;
 
-/// Stream of the generator for the initial tangent vectors.
-const TANGENT_STREAM: u64 = (1 << 62) + 1;
-
 /// Largest number of exponents computed at once.
 pub const K_MAX: usize = 8;
 
@@ -275,7 +272,7 @@ fn run<const W: usize>(
     let k = spec.k;
     debug_assert!(k < W);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(TANGENT_STREAM);
+    rng.set_stream(crate::streams::TANGENT);
     let mut q = vec![[0.0; W]; dim];
     for m in 1..=k {
         for v in q.iter_mut() {
@@ -347,8 +344,9 @@ fn run<const W: usize>(
 const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The k largest Lyapunov exponents from the state y0 (random orthonormal initial tangent
-/// vectors from `seed`, ChaCha8 stream 2^62 + 1). `control` hears the fraction done every 1 %
-/// and at least five times a second, and may stop the run ([`SimError::Interrupted`]).
+/// vectors from `seed`, ChaCha8 stream [`crate::streams::TANGENT`]). `control` hears the
+/// fraction done every 1 % and at least five times a second, and may stop the run
+/// ([`SimError::Interrupted`]).
 pub fn lyapunov(
     net: &RateNetwork,
     y0: Vec<f64>,

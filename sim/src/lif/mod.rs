@@ -56,8 +56,6 @@ use crate::run::population_autocovariance;
 use membrane::{Propagator, beta, crossing_time, v_at};
 pub use network::LifNetwork;
 
-/// Stream of the ChaCha8 generator for the LIF initial state (the rate network uses 2^62).
-const INIT_STREAM: u64 = (1 << 62) + 1;
 /// |v| or |s| beyond which a run is declared divergent.
 pub const BOUND: f64 = 1e6;
 /// Threshold and reset (Eq. 62).
@@ -194,7 +192,7 @@ pub struct LifState {
 /// `seed`, stream 2^62 + 1), s_i = 0, w_j = 1.
 pub fn initial_state(net: &LifNetwork, seed: u64) -> LifState {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(INIT_STREAM);
+    rng.set_stream(crate::streams::LIF_INIT);
     let n = net.n();
     LifState {
         v: (0..n).map(|_| rng.random::<f64>()).collect(),

@@ -1,0 +1,78 @@
+//! Every random stream of balnet's simulations, in one place (issue 21).
+//!
+//! All generators are ChaCha8 seeded with the user's seed (`--seed`); what separates their
+//! uses is the 64-bit stream number. A stream is a pure function of (use, index), never of
+//! the thread that draws it, so networks and runs are the same on any machine and thread
+//! count. The layout:
+//!
+//! | streams | use |
+//! |---|---|
+//! | `b << 40 | i`, b = 0..3 | connectivity: row i of block b (EE, EI, IE, II; [`connectivity`]) |
+//! | `4 << 40 | i` | per-synapse delays of row i (paper 004's network, [`delays`]) |
+//! | `5 << 40` | white-noise input (paper 004's network, [`LIF_SSN_NOISE`]) |
+//! | `6 << 40` | initial membrane potentials (paper 004's network, [`LIF_SSN_INIT`]) |
+//! | `2^62` | initial state of the rate network ([`RATE_INIT`]) |
+//! | `2^62 + 1` | initial state of the LIF network of Eqs. 62-64 ([`LIF_INIT`]) |
+//! | `2^62 + 2` | initial tangent vectors of the Lyapunov analysis ([`TANGENT`]) |
+//!
+//! Row indices are below 2^40 (N is at most 1e7 for spiking and 2^32 for rate networks), so
+//! the ranges are disjoint; `every_stream_is_distinct` checks it. Until issue 21 the tangent
+//! vectors shared the LIF initial state's stream (2^62 + 1): harmless, since no run used
+//! both, but two uses of one stream is what this module exists to prevent.
+//!
+//! The DMF (`theory::dmf`) draws its noise realizations from its own generators (stream
+//! `chain << 48 | iteration << 24 | realization`); it simulates no network and shares no seed
+//! space with the streams here. The oracle's bootstrap (`verify::check`) uses fixed seeds of
+//! its own.
+
+/// Row `row` of connectivity block `block` (0 = EE, 1 = EI, 2 = IE, 3 = II).
+pub fn connectivity(block: u64, row: usize) -> u64 {
+    debug_assert!(block < 4 && (row as u64) < 1 << 40);
+    (block << 40) | row as u64
+}
+
+/// The delays of row `row`'s synapses (paper 004's network).
+pub fn delays(row: usize) -> u64 {
+    debug_assert!((row as u64) < 1 << 40);
+    (4 << 40) | row as u64
+}
+
+/// White-noise input of paper 004's network.
+pub const LIF_SSN_NOISE: u64 = 5 << 40;
+/// Initial membrane potentials of paper 004's network.
+pub const LIF_SSN_INIT: u64 = 6 << 40;
+/// The rate network's initial state x ~ N(0, 1).
+pub const RATE_INIT: u64 = 1 << 62;
+/// The LIF network's initial state v ~ U[0, 1).
+pub const LIF_INIT: u64 = (1 << 62) + 1;
+/// The initial tangent vectors of the Lyapunov analysis.
+pub const TANGENT: u64 = (1 << 62) + 2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stream_is_distinct() {
+        // The per-row families occupy [b << 40, (b + 1) << 40) for b = 0..4; the fixed
+        // streams must lie outside all of them and differ from each other.
+        let rows = (1u64 << 40) - 1;
+        let families = [
+            (connectivity(0, 0), connectivity(3, rows as usize)),
+            (delays(0), delays(rows as usize)),
+        ];
+        let fixed = [LIF_SSN_NOISE, LIF_SSN_INIT, RATE_INIT, LIF_INIT, TANGENT];
+        for (k, a) in fixed.iter().enumerate() {
+            for b in &fixed[k + 1..] {
+                assert_ne!(a, b);
+            }
+            for (lo, hi) in families {
+                assert!(!(lo..=hi).contains(a), "{a:#x} inside {lo:#x}..={hi:#x}");
+            }
+        }
+        assert!(
+            families[0].1 < families[1].0,
+            "connectivity and delays overlap"
+        );
+    }
+}
