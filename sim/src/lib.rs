@@ -19,6 +19,7 @@ pub mod ensemble;
 pub mod error;
 pub mod files;
 pub mod gather;
+pub mod graphs;
 pub mod integrate;
 pub mod jacobian;
 pub mod lif;

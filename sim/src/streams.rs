@@ -11,6 +11,7 @@
 //! | `4 << 40 | i` | per-synapse delays of row i (paper 004's network, [`delays`]) |
 //! | `5 << 40` | white-noise input (paper 004's network, [`LIF_SSN_NOISE`]) |
 //! | `6 << 40` | initial membrane potentials (paper 004's network, [`LIF_SSN_INIT`]) |
+//! | `7 << 40 | i` | the pairs {i, j > i} of a partially symmetric graph ([`pairs`]) |
 //! | `2^62` | initial state of the rate network ([`RATE_INIT`]) |
 //! | `2^62 + 1` | initial state of the LIF network of Eqs. 62-64 ([`LIF_INIT`]) |
 //! | `2^62 + 2` | initial tangent vectors of the Lyapunov analysis ([`TANGENT`]) |
@@ -37,6 +38,12 @@ pub fn delays(row: usize) -> u64 {
     (4 << 40) | row as u64
 }
 
+/// The pairs {i, j > i} of row i of a partially symmetric graph (`crate::graphs`).
+pub fn pairs(row: usize) -> u64 {
+    debug_assert!((row as u64) < 1 << 40);
+    (7 << 40) | row as u64
+}
+
 /// White-noise input of paper 004's network.
 pub const LIF_SSN_NOISE: u64 = 5 << 40;
 /// Initial membrane potentials of paper 004's network.
@@ -60,6 +67,7 @@ mod tests {
         let families = [
             (connectivity(0, 0), connectivity(3, rows as usize)),
             (delays(0), delays(rows as usize)),
+            (pairs(0), pairs(rows as usize)),
         ];
         let fixed = [LIF_SSN_NOISE, LIF_SSN_INIT, RATE_INIT, LIF_INIT, TANGENT];
         for (k, a) in fixed.iter().enumerate() {
