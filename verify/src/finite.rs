@@ -81,6 +81,16 @@ struct Compound<'a> {
     key: Option<String>,
 }
 
+impl<'a> Compound<'a> {
+    fn new(w: &'a mut Walker) -> Self {
+        Compound {
+            w,
+            index: 0,
+            key: None,
+        }
+    }
+}
+
 impl Compound<'_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
         let key = format!("[{}]", self.index);
@@ -149,25 +159,13 @@ impl<'a> ser::Serializer for &'a mut Walker {
         self.inside(format!(".{variant}"), value)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
     fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
     fn serialize_tuple_variant(
         self,
@@ -176,25 +174,13 @@ impl<'a> ser::Serializer for &'a mut Walker {
         _: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
     fn serialize_struct_variant(
         self,
@@ -203,11 +189,7 @@ impl<'a> ser::Serializer for &'a mut Walker {
         _: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, Found> {
-        Ok(Compound {
-            w: self,
-            index: 0,
-            key: None,
-        })
+        Ok(Compound::new(self))
     }
 }
 

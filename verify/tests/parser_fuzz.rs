@@ -123,10 +123,6 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
-fn cases() -> u32 {
-    48
-}
-
 fn run(name: &str, cases: u32, mut property: impl FnMut(&[Mutation]) -> Result<(), TestCaseError>) {
     let config = Config {
         cases,
@@ -312,7 +308,7 @@ fn state_file(cases: u32) {
     let path = dir.join("state.txt");
     sim::files::write_state(&path, &initial_state(&net, 1)).unwrap();
     let original = std::fs::read(&path).unwrap();
-    read_state_ok(&path, dim);
+    sim::files::read_state(&path, dim).expect("the fixture is valid");
     run("state_file", cases, |m| {
         std::fs::write(&path, mutate(&original, m, true)).unwrap();
         match sim::files::read_state(&path, dim) {
@@ -324,10 +320,6 @@ fn state_file(cases: u32) {
         }
         Ok(())
     });
-}
-
-fn read_state_ok(path: &Path, dim: usize) {
-    sim::files::read_state(path, dim).expect("the fixture is valid");
 }
 
 fn run_spec() -> RunSpec {
@@ -454,17 +446,20 @@ fn sweep_shards(cases: u32) {
     });
 }
 
+fn every_format(cases: u32) {
+    params_toml(cases);
+    ssn_toml(cases);
+    golden_toml(cases);
+    check_json(cases);
+    network_dir(cases);
+    state_file(cases);
+    checkpoint_file(cases);
+    sweep_shards(cases);
+}
+
 #[test]
 fn parsers_survive_mutated_files() {
-    let n = cases();
-    params_toml(n);
-    ssn_toml(n);
-    golden_toml(n);
-    check_json(n);
-    network_dir(n);
-    state_file(n);
-    checkpoint_file(n);
-    sweep_shards(n);
+    every_format(48);
 }
 
 /// 12 s on 2 cores (release) at the default 3000 cases per format.
@@ -475,12 +470,5 @@ fn parser_fuzz_long() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    params_toml(n);
-    ssn_toml(n);
-    golden_toml(n);
-    check_json(n);
-    network_dir(n);
-    state_file(n);
-    checkpoint_file(n);
-    sweep_shards(n);
+    every_format(n);
 }
