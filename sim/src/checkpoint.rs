@@ -23,11 +23,22 @@ use crate::files::{io_err, write_atomic};
 
 /// What identifies the network a run belongs to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Identity {
-    pub params: Params,
-    pub sizes: Sizes,
+#[serde(untagged)]
+pub enum Identity {
+    /// A rate or LIF network of Eqs. 1 and 62-64: its parameters, sizes and the
     /// [`crate::network::RateNetwork::fingerprint`] of the connectivity.
-    pub fingerprint: u64,
+    Rate {
+        params: Params,
+        sizes: Sizes,
+        fingerprint: u64,
+    },
+    /// A network of the spiking engine: a hash of its specification (JSON), its seed, and the
+    /// hash of its synapses ([`crate::spiking::Network::fingerprint`]).
+    Spiking {
+        spiking_spec: u64,
+        seed: u64,
+        synapses: u64,
+    },
 }
 
 /// A run that can be advanced in pieces, saved and resumed.

@@ -46,7 +46,7 @@ pub struct Rows {
 }
 
 impl Rows {
-    fn from_rows(rows: Vec<Vec<u32>>) -> Rows {
+    pub(crate) fn from_rows(rows: Vec<Vec<u32>>) -> Rows {
         let mut offsets = Vec::with_capacity(rows.len() + 1);
         offsets.push(0);
         let mut pre = Vec::with_capacity(rows.iter().map(Vec::len).sum());
@@ -141,13 +141,29 @@ pub fn erdos_renyi(
     seed: u64,
     block: u64,
 ) -> Result<Rows, SimError> {
+    erdos_renyi_streams(rows, cols, p, onto_itself, self_pairs, seed, |i| {
+        streams::connectivity(block, i)
+    })
+}
+
+/// [`erdos_renyi`] with row i drawn from stream `stream(i)` (the spiking engine's projections
+/// have a stream family each, [`streams::projection`]).
+pub fn erdos_renyi_streams(
+    rows: usize,
+    cols: usize,
+    p: f64,
+    onto_itself: bool,
+    self_pairs: bool,
+    seed: u64,
+    stream: impl Fn(usize) -> u64 + Sync,
+) -> Result<Rows, SimError> {
     check_probability("p", p)?;
     check_size(rows, cols, p)?;
     let drawn: Vec<Vec<u32>> = (0..rows)
         .into_par_iter()
         .map(|i| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(streams::connectivity(block, i));
+            rng.set_stream(stream(i));
             let skip = (onto_itself && !self_pairs && i < cols).then_some(i);
             // Without the self-pair the row has cols - 1 candidates; index k maps past i.
             let len = cols - usize::from(skip.is_some());

@@ -28,6 +28,7 @@ pub mod network;
 pub mod network_file;
 pub mod run;
 pub mod spectrum;
+pub mod spiking;
 pub mod streams;
 pub mod tangent;
 

@@ -246,7 +246,7 @@ impl crate::checkpoint::Resumable for Run {
     const FORMAT: &'static str = CHECKPOINT_FORMAT;
 
     fn identity(net: &RateNetwork) -> crate::checkpoint::Identity {
-        crate::checkpoint::Identity {
+        crate::checkpoint::Identity::Rate {
             params: net.params,
             sizes: net.conn.sizes,
             fingerprint: net.fingerprint(),

@@ -12,6 +12,11 @@
 //! | `5 << 40` | white-noise input (paper 004's network, [`LIF_SSN_NOISE`]) |
 //! | `6 << 40` | initial membrane potentials (paper 004's network, [`LIF_SSN_INIT`]) |
 //! | `7 << 40 | i` | the pairs {i, j > i} of a partially symmetric graph ([`pairs`]) |
+//! | `8 << 40 | s` | external spike source s of the spiking engine ([`source`]) |
+//! | `9 << 40 | p` | initial potentials of the engine's population p ([`population_init`]) |
+//! | `10 << 40 | c` | white noise of the engine's chunk c ([`chunk_noise`]) |
+//! | `(16 + 2 k) << 40 | i` | row i of the engine's projection k ([`projection`]) |
+//! | `(17 + 2 k) << 40 | i` | the delays of that row ([`projection_delays`]) |
 //! | `2^62` | initial state of the rate network ([`RATE_INIT`]) |
 //! | `2^62 + 1` | initial state of the LIF network of Eqs. 62-64 ([`LIF_INIT`]) |
 //! | `2^62 + 2` | initial tangent vectors of the Lyapunov analysis ([`TANGENT`]) |
@@ -44,6 +49,37 @@ pub fn pairs(row: usize) -> u64 {
     (7 << 40) | row as u64
 }
 
+/// External spike source `s` of the spiking engine (`crate::spiking::input`).
+pub fn source(s: usize) -> u64 {
+    debug_assert!((s as u64) < 1 << 40);
+    (8 << 40) | s as u64
+}
+
+/// Initial membrane potentials of the spiking engine's population `p`.
+pub fn population_init(p: usize) -> u64 {
+    debug_assert!((p as u64) < 1 << 40);
+    (9 << 40) | p as u64
+}
+
+/// White noise of the spiking engine's chunk `c` (chunks depend on the network only, never on
+/// the thread count).
+pub fn chunk_noise(c: usize) -> u64 {
+    debug_assert!((c as u64) < 1 << 40);
+    (10 << 40) | c as u64
+}
+
+/// Row `row` of the spiking engine's projection `k` (k < 2^20).
+pub fn projection(k: usize, row: usize) -> u64 {
+    debug_assert!((k as u64) < 1 << 20 && (row as u64) < 1 << 40);
+    ((16 + 2 * k as u64) << 40) | row as u64
+}
+
+/// The per-synapse delays of row `row` of projection `k`.
+pub fn projection_delays(k: usize, row: usize) -> u64 {
+    debug_assert!((k as u64) < 1 << 20 && (row as u64) < 1 << 40);
+    ((17 + 2 * k as u64) << 40) | row as u64
+}
+
 /// White-noise input of paper 004's network.
 pub const LIF_SSN_NOISE: u64 = 5 << 40;
 /// Initial membrane potentials of paper 004's network.
@@ -68,6 +104,13 @@ mod tests {
             (connectivity(0, 0), connectivity(3, rows as usize)),
             (delays(0), delays(rows as usize)),
             (pairs(0), pairs(rows as usize)),
+            (source(0), source(rows as usize)),
+            (population_init(0), population_init(rows as usize)),
+            (chunk_noise(0), chunk_noise(rows as usize)),
+            (
+                projection(0, 0),
+                projection_delays((1 << 20) - 1, rows as usize),
+            ),
         ];
         let fixed = [LIF_SSN_NOISE, LIF_SSN_INIT, RATE_INIT, LIF_INIT, TANGENT];
         for (k, a) in fixed.iter().enumerate() {
@@ -78,9 +121,14 @@ mod tests {
                 assert!(!(lo..=hi).contains(a), "{a:#x} inside {lo:#x}..={hi:#x}");
             }
         }
-        assert!(
-            families[0].1 < families[1].0,
-            "connectivity and delays overlap"
-        );
+        for (k, a) in families.iter().enumerate() {
+            for b in &families[k + 1..] {
+                assert!(a.1 < b.0 || b.1 < a.0, "{a:x?} and {b:x?} overlap");
+            }
+        }
+        // The projections' rows and delays interleave: k's delays sit between k's rows and
+        // k + 1's rows.
+        assert!(projection(3, rows as usize) < projection_delays(3, 0));
+        assert!(projection_delays(3, rows as usize) < projection(4, 0));
     }
 }

@@ -876,7 +876,7 @@ impl crate::checkpoint::Resumable for LifRun {
     const FORMAT: &'static str = LIF_CHECKPOINT_FORMAT;
 
     fn identity(net: &LifNetwork) -> crate::checkpoint::Identity {
-        crate::checkpoint::Identity {
+        crate::checkpoint::Identity::Rate {
             params: *net.params(),
             sizes: net.rate.conn.sizes,
             fingerprint: net.rate.fingerprint(),

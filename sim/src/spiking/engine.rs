@@ -1,0 +1,555 @@
+//! The run loop of the spiking engine: one step for every chunk, in parallel, with one
+//! barrier per step.
+//!
+//! Step n, for every chunk a thread owns:
+//! 1. add the arrivals due in step n from the chunk's ring buffer into the state (a channel's
+//!    variable, or V for a delta channel) and clear their slot;
+//! 2. deliver the spikes of step n - 1 (of every population, in neuron order, and of every
+//!    source) through the chunk's fan-outs: over a synapse of delay 0 straight into the
+//!    target's state, over a delay of d > 0 steps into the ring slot of step n + d (R - 1
+//!    slots for the longest delay R - 1, [`ring_slot`]);
+//! 3. advance the neurons (the model's step);
+//! 4. record (observers), publish the chunk's spikes for step n + 1.
+//!
+//! Then all threads meet at a barrier. Threads own contiguous runs of chunks; the spike lists
+//! live on a board with one list per chunk and parity of n, written only by the chunk's owner
+//! in step n and read by everyone in step n + 1 (the barrier in between orders the two).
+//! Every target sums its arrivals in the order of the presynaptic spikes, the same on any
+//! thread count, so a seed gives the same bits on 1, 2 or 16 threads.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::input::{PoissonCursor, SourceState};
+use super::network::{Init, Network, Pre};
+use super::neuron::{ChunkState, StepInput};
+use super::observe::{ChunkObs, Grid, Observe};
+use crate::error::SimError;
+use crate::streams;
+
+/// How long to run and what to record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// Duration (the model's time unit).
+    pub t: f64,
+    pub observe: Observe,
+}
+
+/// One chunk's mutable state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChunkRun {
+    pub state: ChunkState,
+    /// Ring buffer per channel, slot-major (`ring[c][slot * len + k]`).
+    pub ring: Vec<Vec<f64>>,
+    pub rng: ChaCha8Rng,
+    pub obs: ChunkObs,
+    /// The chunk's spikes of the last step done (local indices).
+    pub last_spikes: Vec<u32>,
+}
+
+/// A run of a [`Network`]: everything that changes, so that it can be saved and resumed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SpikingRun {
+    pub spec: RunSpec,
+    /// The network's time step.
+    pub dt: f64,
+    pub grid: Grid,
+    pub step: u64,
+    pub chunks: Vec<ChunkRun>,
+    pub sources: Vec<SourceState>,
+}
+
+impl SpikingRun {
+    /// A fresh run of `net`: potentials from each population's [`Init`] (stream
+    /// [`streams::population_init`]), synaptic variables 0.
+    pub fn new(net: &Network, spec: RunSpec) -> Result<SpikingRun, SimError> {
+        let dt = net.spec.dt;
+        let total = crate::budget::steps("t", spec.t, dt)?;
+        if total == 0 {
+            return Err(SimError::Invalid {
+                name: "t",
+                value: spec.t,
+                range: "at least one step",
+            });
+        }
+        let grid = Grid::new(&spec.observe, dt, total)?;
+        let r = net.max_delay + 1;
+        let mut per_neuron = 0.0;
+        for p in &net.spec.populations {
+            let ch = p.channels.len() as f64;
+            per_neuron += p.n as f64 * (8.0 * (1.0 + ch + r as f64 * ch) + 40.0);
+            per_neuron += p.n as f64 * 2.0 * grid.windows() as f64;
+        }
+        crate::budget::ensure_memory("the network's state", per_neuron)?;
+        let mut chunks = Vec::with_capacity(net.chunks.len());
+        for (p, pop) in net.spec.populations.iter().enumerate() {
+            let mut rng = ChaCha8Rng::seed_from_u64(net.seed);
+            rng.set_stream(streams::population_init(p));
+            for c in net.population_chunks(p) {
+                let len = net.chunks[c].len();
+                let v: Vec<f64> = (0..len)
+                    .map(|_| match pop.init {
+                        Init::Uniform { lo, hi } => lo + (hi - lo) * rng.random::<f64>(),
+                        Init::Value { v } => v,
+                    })
+                    .collect();
+                let syn = pop
+                    .channels
+                    .iter()
+                    .map(|s| {
+                        if s.has_state() {
+                            vec![0.0; len]
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect();
+                let mut noise = ChaCha8Rng::seed_from_u64(net.seed);
+                noise.set_stream(streams::chunk_noise(c));
+                chunks.push(ChunkRun {
+                    state: ChunkState {
+                        v,
+                        syn,
+                        refractory: vec![0; len],
+                    },
+                    ring: vec![vec![0.0; (r - 1) * len]; pop.channels.len()],
+                    rng: noise,
+                    obs: ChunkObs::new(&spec.observe, &grid, len, pop.channels.len()),
+                    last_spikes: Vec::new(),
+                });
+            }
+        }
+        let sources = net
+            .spec
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(s, src)| SourceState::new(src, s, net.seed, dt, total))
+            .collect::<Result<_, _>>()?;
+        Ok(SpikingRun {
+            spec,
+            dt,
+            grid,
+            step: 0,
+            chunks,
+            sources,
+        })
+    }
+
+    pub fn total_steps(&self) -> u64 {
+        self.grid.total
+    }
+
+    /// Advance to step `until` (at most the total) on `rayon::current_num_threads()` threads.
+    pub fn advance_to(&mut self, net: &Network, until: u64) -> Result<(), SimError> {
+        let until = until.min(self.grid.total);
+        if until <= self.step {
+            return Ok(());
+        }
+        let threads = rayon::current_num_threads().clamp(1, net.chunks.len());
+        // Contiguous runs of chunks with about equal numbers of neurons.
+        let n_total: usize = net.chunks.iter().map(|c| c.len()).sum();
+        let mut bounds = vec![0usize];
+        let mut acc = 0usize;
+        for (c, info) in net.chunks.iter().enumerate() {
+            acc += info.len();
+            let t = bounds.len();
+            if t < threads && acc * threads >= t * n_total && c + 1 < net.chunks.len() {
+                bounds.push(c + 1);
+            }
+        }
+        bounds.push(net.chunks.len());
+        let board = Board::new(&self.chunks, self.step);
+        let barrier = SpinBarrier::new(bounds.len() - 1);
+        let failed = AtomicU64::new(u64::MAX);
+        let start = self.step;
+        let grid = self.grid;
+        let spec = &self.spec;
+        let sources = &self.sources;
+        let mut slices: Vec<&mut [ChunkRun]> = Vec::new();
+        let mut rest: &mut [ChunkRun] = &mut self.chunks;
+        for w in bounds.windows(2) {
+            let (a, b) = rest.split_at_mut(w[1] - w[0]);
+            slices.push(a);
+            rest = b;
+        }
+        let cursor_states: Vec<Option<SourceState>> = std::thread::scope(|scope| {
+            let mut handles = Vec::new();
+            let mut mine = None;
+            for (t, slice) in slices.into_iter().enumerate() {
+                let first = bounds[t];
+                let ctx = Worker {
+                    net,
+                    spec,
+                    grid,
+                    sources,
+                    board: &board,
+                    barrier: &barrier,
+                    failed: &failed,
+                    first,
+                };
+                if t == 0 {
+                    mine = Some((ctx, slice));
+                } else {
+                    handles.push(scope.spawn(move || ctx.run(slice, start, until)));
+                }
+            }
+            let (ctx, slice) = mine.expect("at least one thread");
+            let states = ctx.run(slice, start, until);
+            for h in handles {
+                // A panic in a worker is a bug; pass it on.
+                if let Err(e) = h.join() {
+                    std::panic::resume_unwind(e);
+                }
+            }
+            states
+        });
+        let f = failed.load(Ordering::SeqCst);
+        // Spikes of the last step done go back into the chunks.
+        let last = if f == u64::MAX { until } else { f + 1 };
+        board.take_last(&mut self.chunks, last);
+        for (s, st) in cursor_states.into_iter().enumerate() {
+            if let Some(st) = st {
+                self.sources[s] = st;
+            }
+        }
+        if f != u64::MAX {
+            self.step = f + 1;
+            let (c, k, v) = find_divergent(&self.chunks, net);
+            return Err(SimError::Diverged {
+                t: (f + 1) as f64 * net.spec.dt,
+                step: f,
+                what: format!(
+                    "V = {v} in neuron {k} of population {}",
+                    net.spec.populations[net.chunks[c].pop].name
+                ),
+            });
+        }
+        self.step = until;
+        Ok(())
+    }
+}
+
+/// `slot[t] += w` for every t of `targets`: the hot loop of delivery (one event per
+/// synapse).
+#[inline(always)]
+fn scatter_add(slot: &mut [f64], targets: &[u16], w: f64) {
+    // Every list is ascending (`network::fanout` fills it in target order), so its last
+    // element is its largest: one check per list, none in the loop.
+    let Some(&max) = targets.last() else {
+        return;
+    };
+    assert!((max as usize) < slot.len(), "target beyond its chunk");
+    debug_assert!(targets.windows(2).all(|p| p[0] < p[1]));
+    for &t in targets {
+        // SAFETY: t <= max < slot.len() (asserted above; the list is ascending).
+        unsafe {
+            *slot.get_unchecked_mut(t as usize) += w;
+        }
+    }
+}
+
+/// Ask the CPU to fetch the first 256 bytes of `targets` from `at` (no effect elsewhere than
+/// on x86_64; never faults).
+#[inline(always)]
+fn prefetch(targets: &[u16], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if at < targets.len() {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = targets[at..].as_ptr() as *const i8;
+        for line in 0..4 {
+            // SAFETY: prefetching is a hint; it never faults, even past the end.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * line)) };
+        }
+    }
+}
+
+/// The ring slot of the arrivals due in step m. In step n the ring holds arrivals due in
+/// steps n ..= n + R - 2 before slot n is emptied, and n + 1 ..= n + R - 1 after: R - 1
+/// consecutive steps, distinct modulo R - 1.
+#[inline(always)]
+fn ring_slot(m: u64, r: u64) -> usize {
+    (m % (r - 1)) as usize
+}
+
+fn find_divergent(chunks: &[ChunkRun], net: &Network) -> (usize, usize, f64) {
+    for (c, ch) in chunks.iter().enumerate() {
+        for (k, &v) in ch.state.v.iter().enumerate() {
+            if v.is_nan() || v == f64::INFINITY {
+                return (c, net.chunks[c].lo + k, v);
+            }
+        }
+    }
+    (0, 0, f64::NAN)
+}
+
+/// Spike lists per chunk and parity of the step (module docs).
+struct Board {
+    lists: Vec<[UnsafeCell<Vec<u32>>; 2]>,
+}
+
+// SAFETY: list (c, n mod 2) is written only by the owner of chunk c during step n and read by
+// all threads only during step n + 1; a barrier separates consecutive steps (its atomics
+// give the happens-before edge), so no list is read and written at once.
+unsafe impl Sync for Board {}
+
+impl Board {
+    fn new(chunks: &[ChunkRun], step: u64) -> Board {
+        let lists = chunks
+            .iter()
+            .map(|c| {
+                let prev = c.last_spikes.clone();
+                if step % 2 == 1 {
+                    [UnsafeCell::new(prev), UnsafeCell::new(Vec::new())]
+                } else {
+                    [UnsafeCell::new(Vec::new()), UnsafeCell::new(prev)]
+                }
+            })
+            .collect();
+        Board { lists }
+    }
+    /// The spikes of chunk c in step n (to read in step n + 1).
+    ///
+    /// # Safety
+    /// Only during step n + 1 (module docs).
+    unsafe fn read(&self, c: usize, n: u64) -> &[u32] {
+        unsafe { &*self.lists[c][(n % 2) as usize].get() }
+    }
+    /// # Safety
+    /// Only by the owner of chunk c during step n.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn write(&self, c: usize, n: u64) -> &mut Vec<u32> {
+        unsafe { &mut *self.lists[c][(n % 2) as usize].get() }
+    }
+    fn take_last(&self, chunks: &mut [ChunkRun], steps_done: u64) {
+        if steps_done == 0 {
+            return;
+        }
+        for (c, ch) in chunks.iter_mut().enumerate() {
+            // SAFETY: all workers have ended.
+            ch.last_spikes =
+                unsafe { (*self.lists[c][((steps_done - 1) % 2) as usize].get()).clone() };
+        }
+    }
+}
+
+/// A barrier that spins briefly, then yields (threads beyond the cores stay live).
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> SpinBarrier {
+        SpinBarrier {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+    fn wait(&self) {
+        let gen_now = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+            return;
+        }
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == gen_now {
+            if spins < 2000 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// What a worker thread shares.
+#[derive(Clone, Copy)]
+struct Worker<'a> {
+    net: &'a Network,
+    spec: &'a RunSpec,
+    grid: Grid,
+    sources: &'a [SourceState],
+    board: &'a Board,
+    barrier: &'a SpinBarrier,
+    failed: &'a AtomicU64,
+    /// Global index of the first chunk it owns.
+    first: usize,
+}
+
+impl Worker<'_> {
+    /// Steps `start..until` of the chunks `mine`; returns the Poisson sources' positions.
+    fn run(self, mine: &mut [ChunkRun], start: u64, until: u64) -> Vec<Option<SourceState>> {
+        let net = self.net;
+        let dt = net.spec.dt;
+        let r = (net.max_delay + 1) as u64;
+        let mut cursors: Vec<Option<PoissonCursor>> = self
+            .sources
+            .iter()
+            .zip(&net.spec.sources)
+            .map(|(st, src)| PoissonCursor::new(st, src, dt))
+            .collect();
+        let mut src_lists: Vec<Vec<u32>> = vec![Vec::new(); self.sources.len()];
+        for n in start..until {
+            // The sources' spikes of step n - 1.
+            for (s, list) in src_lists.iter_mut().enumerate() {
+                list.clear();
+                if n == 0 {
+                    continue;
+                }
+                match (&mut cursors[s], &self.sources[s]) {
+                    (Some(c), _) => c.next_step(list),
+                    (None, SourceState::Drawn { offsets, trains }) => {
+                        let m = (n - 1) as usize;
+                        list.extend_from_slice(
+                            &trains[offsets[m] as usize..offsets[m + 1] as usize],
+                        );
+                    }
+                    (None, SourceState::Poisson { .. }) => unreachable!("cursor built above"),
+                }
+            }
+            if n > 0 {
+                // Prefetch the start of every fan-out list this step reads: the lists lie at
+                // random places of a large array, and waiting for each in turn cost a third
+                // of the delivery time.
+                for i in 0..mine.len() {
+                    for f in &net.fanouts[self.first + i] {
+                        let pr = &net.spec.projections[f.projection];
+                        let touch = |j: usize| prefetch(&f.targets, f.offsets[j] as usize);
+                        match pr.pre {
+                            Pre::Population(p) => {
+                                for pc in net.population_chunks(p) {
+                                    let lo = net.chunks[pc].lo;
+                                    // SAFETY: step n reads step n - 1's lists.
+                                    for &k in unsafe { self.board.read(pc, n - 1) } {
+                                        touch(lo + k as usize);
+                                    }
+                                }
+                            }
+                            Pre::Source(s) => src_lists[s].iter().for_each(|&j| touch(j as usize)),
+                        }
+                    }
+                }
+            }
+            for (i, ch) in mine.iter_mut().enumerate() {
+                let c = self.first + i;
+                let info = net.chunks[c];
+                let len = info.len();
+                let pop = &net.spec.populations[info.pop];
+                let nch = pop.channels.len();
+                // 1. Arrivals due in step n (delays > 0), from the ring into the state; its slot is
+                // then free for the arrivals due in step n + R - 1.
+                if r > 1 {
+                    let base = ring_slot(n, r) * len;
+                    for (k, ring) in ch.ring.iter_mut().enumerate() {
+                        let slot = &mut ring[base..base + len];
+                        let target: &mut [f64] = if pop.channels[k].has_state() {
+                            &mut ch.state.syn[k]
+                        } else {
+                            &mut ch.state.v
+                        };
+                        for (x, a) in target.iter_mut().zip(slot.iter_mut()) {
+                            *x += *a;
+                            *a = 0.0;
+                        }
+                    }
+                }
+                // 2. Delivery of step n - 1's spikes.
+                if n > 0 {
+                    for f in &net.fanouts[c] {
+                        let pr = &net.spec.projections[f.projection];
+                        let w = pr.weight;
+                        let ring = &mut ch.ring[pr.channel];
+                        let now: &mut [f64] = if pop.channels[pr.channel].has_state() {
+                            &mut ch.state.syn[pr.channel]
+                        } else {
+                            &mut ch.state.v
+                        };
+                        let mut deliver = |j: usize| {
+                            let (a, b) = (f.offsets[j] as usize, f.offsets[j + 1] as usize);
+                            if f.delays.is_empty() {
+                                let slot = if f.delay == 0 {
+                                    &mut now[..len]
+                                } else {
+                                    let base = ring_slot(n + f.delay as u64, r) * len;
+                                    &mut ring[base..base + len]
+                                };
+                                scatter_add(slot, &f.targets[a..b], w);
+                            } else {
+                                for (&t, &d) in f.targets[a..b].iter().zip(&f.delays[a..b]) {
+                                    if d == 0 {
+                                        now[t as usize] += w;
+                                    } else {
+                                        ring[ring_slot(n + d as u64, r) * len + t as usize] += w;
+                                    }
+                                }
+                            }
+                        };
+                        match pr.pre {
+                            Pre::Population(p) => {
+                                for pc in net.population_chunks(p) {
+                                    let lo = net.chunks[pc].lo;
+                                    // SAFETY: step n reads step n - 1's lists.
+                                    for &k in unsafe { self.board.read(pc, n - 1) } {
+                                        deliver(lo + k as usize);
+                                    }
+                                }
+                            }
+                            Pre::Source(s) => {
+                                for &j in &src_lists[s] {
+                                    deliver(j as usize);
+                                }
+                            }
+                        }
+                    }
+                }
+                debug_assert_eq!(ch.ring.len(), nch);
+                // 3. The model's step.
+                // SAFETY: only the owner writes chunk c's list in step n.
+                let spikes = unsafe { self.board.write(c, n) };
+                spikes.clear();
+                pop.model.as_dyn().step(
+                    StepInput {
+                        dt,
+                        channels: &pop.channels,
+                        rng: &mut ch.rng,
+                    },
+                    &mut ch.state,
+                    spikes,
+                );
+                // 4. Observers; a divergence check every 64 steps.
+                ch.obs.record(
+                    &self.spec.observe,
+                    &self.grid,
+                    n,
+                    &ch.state,
+                    spikes,
+                    pop.model.as_dyn().v_threshold(),
+                );
+                if n % 64 == 63 || n + 1 == until {
+                    let bad = ch.state.v.iter().any(|v| v.is_nan() || *v == f64::INFINITY)
+                        || ch.state.syn.iter().flatten().any(|g| !g.is_finite());
+                    if bad {
+                        self.failed.fetch_min(n, Ordering::SeqCst);
+                    }
+                }
+            }
+            self.barrier.wait();
+            if self.failed.load(Ordering::SeqCst) <= n {
+                break;
+            }
+        }
+        cursors
+            .iter()
+            .map(|c| c.as_ref().map(|c| c.state(net.seed)))
+            .collect()
+    }
+}

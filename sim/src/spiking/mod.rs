@@ -1,0 +1,305 @@
+//! One spiking-network engine for every model (issue 21).
+//!
+//! A network ([`Spec`]) is a list of populations, each with a neuron model
+//! ([`neuron::Model`]: EIF, LIF, QIF behind the [`neuron::NeuronModel`] trait) and its receptor
+//! channels ([`neuron::Synapse`]: delta, exponential current, exponential conductance); a
+//! list of external sources ([`input::Source`]: independent Poisson trains, or the
+//! multiple-interaction process with jitter); and a list of projections ([`Projection`]:
+//! pre -> post channel, one weight, a graph (Erdős–Rényi, fixed in-degree, partially
+//! symmetric, or given rows), delays per projection or per synapse). [`Network::build`] draws
+//! it from a seed; [`SpikingRun`] runs it on all of rayon's threads with one barrier per step
+//! ([`engine`]); [`observe`] holds the observers and [`Results`] what they measured.
+//!
+//! Everything random comes from the streams of [`crate::streams`]: a network, its run and its
+//! results are a function of (spec, seed) and never of the thread count (tested at 1, 2 and
+//! 16 threads in `tests/spiking_engine.rs`). Runs are [`crate::checkpoint::Resumable`]: a run
+//! saved and resumed gives the bits of an uninterrupted one.
+//!
+//! Model configurations: [`eif_balanced`] (paper 002's current- and conductance-based EIF
+//! network).
+
+pub mod eif_balanced;
+pub mod engine;
+pub mod input;
+pub mod network;
+pub mod neuron;
+pub mod observe;
+
+use serde::{Deserialize, Serialize};
+
+pub use engine::{RunSpec, SpikingRun};
+pub use network::{Delay, Graph, Init, Network, Population, Pre, Projection, Spec};
+pub use observe::{Observe, PopulationStats};
+
+use crate::checkpoint::{FNV_OFFSET, Identity, Resumable, fnv1a64};
+use crate::error::SimError;
+
+/// What a run measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// Duration of the run and of the measurement (from `t_on`).
+    pub t: f64,
+    pub t_measured: f64,
+    pub populations: Vec<PopulationStats>,
+    /// Mean pairwise count correlation over all neurons of all populations.
+    pub count_corr: f64,
+    /// (time, population, neuron) of every spike after `t_on` when the raster was asked for.
+    pub raster: Vec<(f64, u32, u32)>,
+    pub synapses: usize,
+}
+
+impl Network {
+    /// A hash of the synapses (targets, offsets, delays of every fan-out, in order).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = FNV_OFFSET;
+        for f in self.fanouts.iter().flatten() {
+            h = fnv1a64(h, &(f.projection as u64).to_le_bytes());
+            h = fnv1a64(h, bytemuck::cast_slice(&f.offsets));
+            h = fnv1a64(h, bytemuck::cast_slice(&f.targets));
+            h = fnv1a64(h, bytemuck::cast_slice(&f.delays));
+        }
+        h
+    }
+}
+
+impl SpikingRun {
+    /// The statistics of the run so far (meaningful at its end).
+    pub fn results(&self, net: &Network) -> Results {
+        let dt = net.spec.dt;
+        let g = &self.grid;
+        let o = &self.spec.observe;
+        let t_measured = (self.step.saturating_sub(g.on)) as f64 * dt;
+        let windows = g.windows();
+        let mut populations = Vec::new();
+        let mut all_series: Vec<Vec<u16>> = Vec::new();
+        let mut raster = Vec::new();
+        for (p, pop) in net.spec.populations.iter().enumerate() {
+            let mut neurons = observe::NeuronStats::default();
+            let mut series: Vec<Vec<u16>> = Vec::new();
+            let mut pop_counts = vec![0u64; g.pop_bins()];
+            let mut syn = vec![0.0; pop.channels.len()];
+            for c in net.population_chunks(p) {
+                let ch = &self.chunks[c];
+                let ob = &ch.obs;
+                let n = net.chunks[c].len();
+                for k in 0..n {
+                    neurons.rate.push(ob.spikes[k] as f64 / t_measured);
+                    neurons.cv.push(if ob.isi_n[k] >= 2 {
+                        let m = ob.isi_sum[k] / ob.isi_n[k] as f64;
+                        let v = ob.isi_sum2[k] / ob.isi_n[k] as f64 - m * m;
+                        v.max(0.0).sqrt() / m
+                    } else {
+                        f64::NAN
+                    });
+                    if ob.v_bins > 0 {
+                        let b = ob.v_bins as f64;
+                        let m = ob.v_sum[k] / b;
+                        neurons.mean_v.push(ob.v_shift[k] + m);
+                        neurons.var_v.push((ob.v_sum2[k] / b - m * m).max(0.0));
+                        let s = ob.v_steps as f64;
+                        let ms = ob.v_step_sum[k] / s;
+                        neurons
+                            .var_v_step
+                            .push((ob.v_step_sum2[k] / s - ms * ms).max(0.0));
+                    }
+                    if windows > 0 {
+                        series.push((0..windows).map(|w| ob.counts[w * n + k]).collect());
+                    }
+                }
+                for (a, &b) in pop_counts.iter_mut().zip(&ob.pop_counts) {
+                    *a += b as u64;
+                }
+                if ob.syn_steps > 0 {
+                    for (s, sums) in syn.iter_mut().zip(&ob.syn_sum) {
+                        *s += sums.iter().sum::<f64>();
+                    }
+                }
+                for &(step, k) in &ob.raster {
+                    raster.push((
+                        (step + 1) as f64 * dt,
+                        p as u32,
+                        (net.chunks[c].lo + k as usize) as u32,
+                    ));
+                }
+            }
+            let steps = self.chunks[net.first_chunk[p]].obs.syn_steps;
+            let synapses = syn
+                .iter()
+                .map(|s| {
+                    if steps > 0 {
+                        s / (steps as f64 * pop.n as f64)
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            let count_corr = observe::mean_pair_correlation(
+                series.iter().map(|s| s.as_slice()),
+                windows,
+                o.min_spikes,
+            );
+            all_series.extend(series);
+            let synchrony = if pop_counts.len() >= 2 {
+                let m = pop_counts.iter().sum::<u64>() as f64 / pop_counts.len() as f64;
+                let v = pop_counts
+                    .iter()
+                    .map(|&c| (c as f64 - m).powi(2))
+                    .sum::<f64>()
+                    / (pop_counts.len() - 1) as f64;
+                if m > 0.0 { v / m } else { f64::NAN }
+            } else {
+                f64::NAN
+            };
+            populations.push(PopulationStats {
+                name: pop.name.clone(),
+                n: pop.n,
+                rate: neurons.rate.iter().sum::<f64>() / pop.n as f64,
+                cv: observe::finite_mean(&neurons.cv),
+                mean_v: observe::finite_mean(&neurons.mean_v),
+                var_v: observe::finite_mean(&neurons.var_v),
+                var_v_step: observe::finite_mean(&neurons.var_v_step),
+                count_corr,
+                synchrony,
+                synapses,
+                neurons,
+            });
+        }
+        raster.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let count_corr = observe::mean_pair_correlation(
+            all_series.iter().map(|s| s.as_slice()),
+            windows,
+            o.min_spikes,
+        );
+        Results {
+            t: self.grid.total as f64 * dt,
+            t_measured,
+            populations,
+            count_corr,
+            raster,
+            synapses: net.synapses(),
+        }
+    }
+}
+
+/// The `format` tag of the engine's checkpoint files.
+pub const CHECKPOINT_FORMAT: &str = "balnet-spiking-checkpoint/1";
+
+impl Resumable for SpikingRun {
+    type Network = Network;
+    type Spec = RunSpec;
+    const FORMAT: &'static str = CHECKPOINT_FORMAT;
+
+    fn identity(net: &Network) -> Identity {
+        let spec = serde_json::to_vec(&net.spec).unwrap_or_default();
+        Identity::Spiking {
+            spiking_spec: fnv1a64(FNV_OFFSET, &spec),
+            seed: net.seed,
+            synapses: net.fingerprint(),
+        }
+    }
+    fn mismatch(a: &RunSpec, b: &RunSpec) -> Option<&'static str> {
+        (a != b).then_some("run setting (t or observers)")
+    }
+    fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+    fn step(&self) -> u64 {
+        self.step
+    }
+    fn total_steps(&self) -> u64 {
+        self.grid.total
+    }
+    fn dt(&self) -> f64 {
+        self.dt
+    }
+    fn inconsistency(&self, fresh: &Self) -> Option<String> {
+        if self.step > self.grid.total {
+            return Some("its step is beyond the end of the run".into());
+        }
+        if self.grid != fresh.grid {
+            return Some("its observer grid differs from the run's".into());
+        }
+        if self.chunks.len() != fresh.chunks.len() || self.sources.len() != fresh.sources.len() {
+            return Some("its number of chunks or sources differs from the network's".into());
+        }
+        for (a, b) in self.chunks.iter().zip(&fresh.chunks) {
+            let n = b.state.v.len();
+            let lens = |c: &engine::ChunkRun| {
+                let o = &c.obs;
+                let mut v = vec![
+                    c.state.v.len(),
+                    c.state.refractory.len(),
+                    c.state.syn.len(),
+                    c.ring.len(),
+                    o.spikes.len(),
+                    o.last_spike.len(),
+                    o.isi_n.len(),
+                    o.isi_sum.len(),
+                    o.isi_sum2.len(),
+                    o.v_bin_sum.len(),
+                    o.v_shift.len(),
+                    o.v_sum.len(),
+                    o.v_sum2.len(),
+                    o.v_step_sum.len(),
+                    o.v_step_sum2.len(),
+                    o.counts.len(),
+                    o.syn_sum.len(),
+                    o.pop_counts.len(),
+                ];
+                v.extend(c.state.syn.iter().map(Vec::len));
+                v.extend(c.ring.iter().map(Vec::len));
+                v.extend(o.syn_sum.iter().map(Vec::len));
+                v
+            };
+            if lens(a) != lens(b) {
+                return Some("an array of a chunk has the wrong length".into());
+            }
+            if a.last_spikes.iter().any(|&k| k as usize >= n)
+                || a.obs.raster.iter().any(|&(_, k)| k as usize >= n)
+            {
+                return Some("a spike names a neuron beyond its chunk".into());
+            }
+        }
+        for (a, b) in self.sources.iter().zip(&fresh.sources) {
+            use input::SourceState::*;
+            match (a, b) {
+                (Poisson { .. }, Poisson { .. }) => {}
+                (
+                    Drawn {
+                        offsets: o1,
+                        trains: t1,
+                    },
+                    Drawn {
+                        offsets: o2,
+                        trains: t2,
+                    },
+                ) => {
+                    if o1 != o2 || t1 != t2 {
+                        return Some("its input trains differ from the network's".into());
+                    }
+                }
+                _ => return Some("its kind of input differs from the network's".into()),
+            }
+        }
+        None
+    }
+    fn seconds_per_step(&self, net: &Network) -> f64 {
+        let n: usize = net.chunks.iter().map(|c| c.len()).sum();
+        // About 3 ns per neuron update and 1.5 ns per synaptic event at 5 spikes/s/neuron in
+        // ms units: a rough bound for the long-run warning only.
+        let events = net.synapses() as f64 * 5e-3 * net.spec.dt;
+        (3e-9 * n as f64 + 1.5e-9 * events) / rayon::current_num_threads() as f64
+    }
+    fn advance_to(&mut self, net: &Network, until: u64) -> Result<(), SimError> {
+        SpikingRun::advance_to(self, net, until)
+    }
+}
+
+/// Build `spec` from `seed`, run it for `run` and return what it measured (no checkpoints).
+pub fn simulate(spec: &Spec, seed: u64, run: RunSpec) -> Result<Results, SimError> {
+    let net = Network::build(spec, seed)?;
+    let mut r = SpikingRun::new(&net, run)?;
+    let total = r.total_steps();
+    r.advance_to(&net, total)?;
+    Ok(r.results(&net))
+}

@@ -1,0 +1,666 @@
+//! Neuron models of the spiking engine, behind one trait ([`NeuronModel`]), each with the
+//! integrator it deserves.
+//!
+//! A model advances the neurons of one chunk by one step `dt`. Synaptic input arrives as a
+//! list of *channels* ([`Synapse`]): a delta channel's arrivals jump the potential, a current
+//! channel's arrivals jump a synaptic current `s` that decays with its `tau` and enters
+//! `dV/dt` as `+s`, a conductance channel's arrivals jump a conductance `g` that decays with
+//! its `tau` and enters as `g (E_rev - V)`. Arrivals of a step are applied by the engine at
+//! its start, before the model's step (a spike emitted in step n with delay d reaches its
+//! targets at the start of step n + 1 + d; d = 0 is the "zero delay" of Brian2, whose `on_pre`
+//! adds to the variable after the update of the step the spike is emitted in), so models see
+//! only their state.
+//!
+//! | model | integrator | order |
+//! |---|---|---|
+//! | [`Eif`] | forward Euler on V and the synaptic variables (paper 002's code, Brian2's `euler`) | 1 |
+//! | [`Eif`] with [`EifScheme::Heun`] | Heun (explicit trapezoidal) on V, synaptic variables decayed exactly | 2 |
+//! | [`Lif`] | exact propagation of the linear membrane and its exponential currents; white noise by the exact Ornstein-Uhlenbeck step with Brownian-bridge crossings | exact between arrivals (bridge: crossings inside a step) |
+//! | [`Qif`] | exact flow of dV/dt = V^2 + I (a Möbius map), spikes at V = +inf (theta neuron) or at a finite peak +v_p with reset -v_p | exact between arrivals |
+//!
+//! Spikes are detected at the end of the step (EIF, LIF) or counted exactly inside it (QIF,
+//! several per step if the drive is strong enough); they are delivered at the step's end.
+//! The orders are measured in `tests/spiking_models.rs`.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::SimError;
+
+/// A receptor channel of a population.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Synapse {
+    /// Each arrival of weight w moves V by w.
+    Delta,
+    /// Exponential current: ds/dt = -s / tau, an arrival adds w to s, dV/dt gains +s.
+    Current { tau: f64 },
+    /// Exponential conductance: dg/dt = -g / tau, an arrival adds w to g, dV/dt gains
+    /// g (e_rev - V).
+    Conductance { tau: f64, e_rev: f64 },
+}
+
+impl Synapse {
+    pub fn validate(&self) -> Result<(), SimError> {
+        let tau = match *self {
+            Synapse::Delta => return Ok(()),
+            Synapse::Current { tau } => tau,
+            Synapse::Conductance { tau, e_rev } => {
+                if !e_rev.is_finite() {
+                    return Err(invalid("synapse e_rev", e_rev, "finite"));
+                }
+                tau
+            }
+        };
+        if tau.is_finite() && tau > 0.0 {
+            Ok(())
+        } else {
+            Err(invalid("synapse tau", tau, "0 < tau < inf"))
+        }
+    }
+    /// Whether the channel has a state variable (current or conductance).
+    pub fn has_state(&self) -> bool {
+        !matches!(self, Synapse::Delta)
+    }
+}
+
+/// Channels per population at most (the engine's stack-held per-step tables).
+pub const MAX_CHANNELS: usize = 8;
+
+fn invalid(name: &'static str, value: f64, range: &'static str) -> SimError {
+    SimError::Invalid { name, value, range }
+}
+
+/// The state of one chunk of a population: potentials, one synaptic variable per neuron per
+/// stateful channel (empty for delta channels), and refractory counters (steps left).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChunkState {
+    pub v: Vec<f64>,
+    pub syn: Vec<Vec<f64>>,
+    pub refractory: Vec<u32>,
+}
+
+/// What a model needs to advance one chunk by one step.
+pub struct StepInput<'a> {
+    pub dt: f64,
+    pub channels: &'a [Synapse],
+    /// The chunk's white-noise stream (used by models with noise only).
+    pub rng: &'a mut ChaCha8Rng,
+}
+
+/// A neuron model: how to start and how to advance a chunk of neurons by one step.
+pub trait NeuronModel {
+    fn validate(&self, dt: f64, channels: &[Synapse]) -> Result<(), SimError>;
+    /// The potential at which a spike is registered (for observers that clip V).
+    fn v_threshold(&self) -> f64;
+    /// Advance `state` by one step; push the local index of every neuron that spiked (once
+    /// per spike, in increasing order; a neuron may appear more than once).
+    fn step(&self, input: StepInput<'_>, state: &mut ChunkState, spikes: &mut Vec<u32>);
+}
+
+/// The spike term of the EIF (paper 002's note on the authors' code).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpikeForm {
+    /// Delta_T exp((V - V_T) / Delta_T), without the factor g_L (the authors' code).
+    #[default]
+    Authors,
+    /// g_L Delta_T exp((V - V_T) / Delta_T), the standard EIF.
+    Standard,
+}
+
+/// Integrator of the EIF (module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EifScheme {
+    #[default]
+    Euler,
+    Heun,
+}
+
+/// Exponential integrate-and-fire neuron (C_m = 1):
+/// dV/dt = g_L (E_L - V) + psi(V) + synaptic input, with psi the spike term of [`SpikeForm`];
+/// a spike when V >= v_th, then V <- v_re (no refractory period).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Eif {
+    pub g_l: f64,
+    pub e_l: f64,
+    pub v_t: f64,
+    pub delta_t: f64,
+    pub v_th: f64,
+    pub v_re: f64,
+    pub spike_form: SpikeForm,
+    pub scheme: EifScheme,
+}
+
+impl Eif {
+    /// psi(V): the spike term.
+    #[inline(always)]
+    pub fn psi(&self, v: f64) -> f64 {
+        self.psi_scale() * exp((v - self.v_t) / self.delta_t)
+    }
+    /// The factor before the exponential: Delta_T, or g_L Delta_T (standard form).
+    #[inline(always)]
+    fn psi_scale(&self) -> f64 {
+        match self.spike_form {
+            SpikeForm::Authors => self.delta_t,
+            SpikeForm::Standard => self.g_l * self.delta_t,
+        }
+    }
+    /// The V_T of the other spike form with the same trajectories: the authors' form equals
+    /// the standard one with V_T + Delta_T ln(g_L) (paper 002's note: -57.708 mV).
+    pub fn equivalent_standard_v_t(&self) -> f64 {
+        self.v_t + self.delta_t * self.g_l.ln()
+    }
+    /// The free dV/dt at potential v with total conductance g_tot and current i_tot (input
+    /// written as i_tot - g_syn V with i_tot including g_syn E_rev).
+    #[inline(always)]
+    fn dvdt(&self, v: f64, g_syn: f64, i_syn: f64) -> f64 {
+        self.g_l * (self.e_l - v) + self.psi(v) + i_syn - g_syn * v
+    }
+}
+
+impl NeuronModel for Eif {
+    fn validate(&self, dt: f64, channels: &[Synapse]) -> Result<(), SimError> {
+        for (name, x) in [
+            ("g_l", self.g_l),
+            ("e_l", self.e_l),
+            ("v_t", self.v_t),
+            ("v_th", self.v_th),
+            ("v_re", self.v_re),
+        ] {
+            if !x.is_finite() {
+                return Err(invalid(name, x, "finite"));
+            }
+        }
+        if self.g_l.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return Err(invalid("g_l", self.g_l, "g_l > 0"));
+        }
+        if !(self.delta_t > 0.0 && self.delta_t.is_finite()) {
+            return Err(invalid("delta_t", self.delta_t, "0 < delta_t < inf"));
+        }
+        if self.v_re >= self.v_th {
+            return Err(invalid("v_re", self.v_re, "v_re < v_th"));
+        }
+        if (self.v_th - self.v_t) / self.delta_t > 500.0 {
+            return Err(invalid(
+                "v_th",
+                self.v_th,
+                "(v_th - v_t) / delta_t <= 500 (the spike term must stay finite)",
+            ));
+        }
+        for c in channels {
+            if let Synapse::Current { tau } | Synapse::Conductance { tau, .. } = *c
+                && self.scheme == EifScheme::Euler
+                && dt >= tau
+            {
+                return Err(invalid(
+                    "dt",
+                    dt,
+                    "dt < every synaptic tau (forward Euler on the synapses)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn v_threshold(&self) -> f64 {
+        self.v_th
+    }
+
+    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Vec<u32>) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked above).
+            return unsafe { self.step_avx2(input.dt, input.channels, st, spikes) };
+        }
+        self.step_any(input.dt, input.channels, st, spikes)
+    }
+}
+
+impl Eif {
+    /// The step compiled for AVX2 (4 doubles per instruction). The same operations in the
+    /// same order as [`Eif::step_any`] (no FMA contraction), hence the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn step_avx2(&self, dt: f64, ch: &[Synapse], st: &mut ChunkState, sp: &mut Vec<u32>) {
+        self.step_any(dt, ch, st, sp)
+    }
+
+    /// One step of a chunk: the stateful channels as (decay, e, f) with i += x e and
+    /// g += x f (a current has e = 1, f = 0; a conductance e = E_rev, f = 1), dispatched on
+    /// their number so that the loop over neurons is unrolled over channels and vectorises.
+    #[inline(always)]
+    fn step_any(&self, dt: f64, channels: &[Synapse], st: &mut ChunkState, spikes: &mut Vec<u32>) {
+        let mut table = [(0.0, 0.0, 0.0); MAX_CHANNELS];
+        let mut syn: Vec<&mut [f64]> = Vec::with_capacity(MAX_CHANNELS);
+        let mut m = 0;
+        for (c, s) in channels.iter().zip(st.syn.iter_mut()) {
+            let decay = |tau: f64| match self.scheme {
+                EifScheme::Euler => 1.0 - dt / tau,
+                EifScheme::Heun => (-dt / tau).exp(),
+            };
+            match *c {
+                Synapse::Delta => continue,
+                Synapse::Current { tau } => table[m] = (decay(tau), 1.0, 0.0),
+                Synapse::Conductance { tau, e_rev } => table[m] = (decay(tau), e_rev, 1.0),
+            }
+            syn.push(s.as_mut_slice());
+            m += 1;
+        }
+        let v = st.v.as_mut_slice();
+        let heun = self.scheme == EifScheme::Heun;
+        if m > 3 {
+            self.fused_dyn(dt, &table[..m], v, &mut syn);
+        } else {
+            // Up to three channels as separate slices: arguments that do not alias, so the
+            // loop over neurons vectorises.
+            let mut it = syn.into_iter();
+            let mut empty = [[0.0f64; 0]; 3];
+            let [e0, e1, e2] = &mut empty;
+            let s0 = it.next().unwrap_or(e0);
+            let s1 = it.next().unwrap_or(e1);
+            let s2 = it.next().unwrap_or(e2);
+            match (m, heun) {
+                (0, false) => self.fused::<0, false>(dt, &table, v, s0, s1, s2),
+                (1, false) => self.fused::<1, false>(dt, &table, v, s0, s1, s2),
+                (2, false) => self.fused::<2, false>(dt, &table, v, s0, s1, s2),
+                (3, false) => self.fused::<3, false>(dt, &table, v, s0, s1, s2),
+                (0, true) => self.fused::<0, true>(dt, &table, v, s0, s1, s2),
+                (1, true) => self.fused::<1, true>(dt, &table, v, s0, s1, s2),
+                (2, true) => self.fused::<2, true>(dt, &table, v, s0, s1, s2),
+                _ => self.fused::<3, true>(dt, &table, v, s0, s1, s2),
+            }
+        }
+        for (k, x) in v.iter_mut().enumerate() {
+            if *x >= self.v_th {
+                *x = self.v_re;
+                spikes.push(k as u32);
+            }
+        }
+    }
+
+    /// The first M of s0, s1, s2 are the stateful channels (table rows 0..M).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn fused<const M: usize, const HEUN: bool>(
+        &self,
+        dt: f64,
+        table: &[(f64, f64, f64); MAX_CHANNELS],
+        v: &mut [f64],
+        s0: &mut [f64],
+        s1: &mut [f64],
+        s2: &mut [f64],
+    ) {
+        let n = v.len();
+        let s0 = &mut s0[..if M > 0 { n } else { 0 }];
+        let s1 = &mut s1[..if M > 1 { n } else { 0 }];
+        let s2 = &mut s2[..if M > 2 { n } else { 0 }];
+        let (t0, t1, t2) = (table[0], table[1], table[2]);
+        for k in 0..n {
+            let (mut g0, mut i0, mut g1, mut i1) = (0.0, 0.0, 0.0, 0.0);
+            let mut channel = |(d, e, f): (f64, f64, f64), s: &mut f64| {
+                let x = *s;
+                i0 += x * e;
+                g0 += x * f;
+                let y = x * d;
+                i1 += y * e;
+                g1 += y * f;
+                *s = y;
+            };
+            if M > 0 {
+                channel(t0, &mut s0[k]);
+            }
+            if M > 1 {
+                channel(t1, &mut s1[k]);
+            }
+            if M > 2 {
+                channel(t2, &mut s2[k]);
+            }
+            v[k] = self.advance::<HEUN>(dt, v[k], g0, i0, g1, i1);
+        }
+    }
+
+    /// More than three stateful channels: the same arithmetic, not unrolled.
+    fn fused_dyn(&self, dt: f64, table: &[(f64, f64, f64)], v: &mut [f64], syn: &mut [&mut [f64]]) {
+        for k in 0..v.len() {
+            let (mut g0, mut i0, mut g1, mut i1) = (0.0, 0.0, 0.0, 0.0);
+            for (c, &(d, e, f)) in table.iter().enumerate() {
+                let x = syn[c][k];
+                i0 += x * e;
+                g0 += x * f;
+                let y = x * d;
+                i1 += y * e;
+                g1 += y * f;
+                syn[c][k] = y;
+            }
+            v[k] = if self.scheme == EifScheme::Heun {
+                self.advance::<true>(dt, v[k], g0, i0, g1, i1)
+            } else {
+                self.advance::<false>(dt, v[k], g0, i0, g1, i1)
+            };
+        }
+    }
+
+    /// V after one step from v, with synaptic input i0 - g0 V at the start and i1 - g1 V at
+    /// the end of the step (the end is used by Heun only).
+    #[inline(always)]
+    fn advance<const HEUN: bool>(
+        &self,
+        dt: f64,
+        v: f64,
+        g0: f64,
+        i0: f64,
+        g1: f64,
+        i1: f64,
+    ) -> f64 {
+        let k1 = self.dvdt(v, g0, i0);
+        if HEUN {
+            let pred = (v + dt * k1).min(self.v_th);
+            let k2 = self.dvdt(pred, g1, i1);
+            v + 0.5 * dt * (k1 + k2)
+        } else {
+            v + dt * k1
+        }
+    }
+}
+
+/// e^x for the spike term of the EIF, written so that loops over neurons vectorise (libm's
+/// `exp` is a call per neuron and was a third of the EIF step's time).
+///
+/// Range reduction x = k ln 2 + r with |r| <= ln 2 / 2 (k by the round-to-nearest trick of
+/// adding 1.5 * 2^52, ln 2 in two parts so that r is exact to 2^-60), then the Taylor series
+/// of e^r to degree 13 by Horner (truncation below 4.3e-18 relative), then the scale 2^k put
+/// into the exponent bits. Arguments are clamped to [-708, 709] (the results stay normal:
+/// below e^-708 the spike term is far below V's rounding). The relative error against
+/// `f64::exp` is below 1e-15 over that range (`exp_matches_libm` tests 2e5 points).
+#[inline(always)]
+pub fn exp(x: f64) -> f64 {
+    const LOG2E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // ln 2 with 20 trailing zero bits
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10; // ln 2 - LN2_HI, to double precision
+    const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
+    let x = x.clamp(-708.0, 709.0);
+    let t = x * LOG2E + SHIFTER;
+    let k = t - SHIFTER;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    // k is in the low bits of t's mantissa (t = 1.5 * 2^52 + k exactly).
+    let k_int = (t.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
+    p * f64::from_bits(((k_int + 1023) << 52) as u64)
+}
+
+/// Leaky integrate-and-fire neuron in its own time unit:
+/// tau dV/dt = -V + tau (mu + sigma xi(t)) + tau (synaptic input); a spike when V >= v_th,
+/// then V <- v_re held for `tau_ref`.
+///
+/// Written as paper 004 writes it (dV/dt = -V/tau + mu + sigma xi, mu in units of V per time,
+/// sigma in V per sqrt(time)); paper 003's dimensionless neuron is tau = 1, v_th = 1,
+/// v_re = 0, mu = I_0. Between arrivals the membrane with its exponential currents is linear
+/// and is propagated exactly; with sigma > 0 the free membrane is the Ornstein-Uhlenbeck
+/// process, stepped exactly, and a crossing that reverts inside the step is caught with the
+/// Brownian-bridge probability exp(-2 (v_th - V0)(v_th - V1) / (sigma^2 dt)).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lif {
+    pub tau: f64,
+    pub v_th: f64,
+    pub v_re: f64,
+    pub mu: f64,
+    pub sigma: f64,
+    pub tau_ref: f64,
+}
+
+impl NeuronModel for Lif {
+    fn validate(&self, dt: f64, channels: &[Synapse]) -> Result<(), SimError> {
+        if !(self.tau > 0.0 && self.tau.is_finite()) {
+            return Err(invalid("tau", self.tau, "0 < tau < inf"));
+        }
+        if !(self.v_th.is_finite() && self.v_re.is_finite() && self.v_re < self.v_th) {
+            return Err(invalid("v_re", self.v_re, "finite, v_re < v_th"));
+        }
+        if !self.mu.is_finite() {
+            return Err(invalid("mu", self.mu, "finite"));
+        }
+        if !(self.sigma >= 0.0 && self.sigma.is_finite()) {
+            return Err(invalid("sigma", self.sigma, "0 <= sigma < inf"));
+        }
+        if !(self.tau_ref >= 0.0 && self.tau_ref / dt < u32::MAX as f64) {
+            return Err(invalid("tau_ref", self.tau_ref, "0 <= tau_ref < 4e9 dt"));
+        }
+        if channels
+            .iter()
+            .any(|c| matches!(c, Synapse::Conductance { .. }))
+        {
+            return Err(SimError::Unsupported(
+                "the LIF model takes delta and current synapses, not conductances".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn v_threshold(&self) -> f64 {
+        self.v_th
+    }
+
+    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Vec<u32>) {
+        let dt = input.dt;
+        let n = st.v.len();
+        let e = (-dt / self.tau).exp();
+        let drift = self.mu * self.tau * (1.0 - e);
+        let noise = self.sigma * (self.tau * (1.0 - e * e) / 2.0).sqrt();
+        let bridge = if self.sigma > 0.0 {
+            2.0 / (self.sigma * self.sigma * dt)
+        } else {
+            0.0
+        };
+        let ref_steps = (self.tau_ref / dt).round() as u32;
+        // Exact contribution of a current s0 (decaying with tau_s) to V over dt:
+        // s0 (e^{-dt/tau_s} - e^{-dt/tau}) / (1/tau - 1/tau_s), or s0 dt e^{-dt/tau} when equal.
+        let mut kernels = [(0.0, 0.0); MAX_CHANNELS];
+        for (kern, c) in kernels.iter_mut().zip(input.channels) {
+            *kern = match *c {
+                Synapse::Current { tau: ts } => {
+                    let es = (-dt / ts).exp();
+                    let a = 1.0 / self.tau - 1.0 / ts;
+                    let beta = if (a * dt).abs() < 1e-8 {
+                        dt * e
+                    } else {
+                        (es - e) / a
+                    };
+                    (es, beta)
+                }
+                _ => (0.0, 0.0),
+            };
+        }
+        for k in 0..n {
+            let mut syn_v = 0.0;
+            for (c, ch) in input.channels.iter().enumerate() {
+                if ch.has_state() {
+                    let (es, beta) = kernels[c];
+                    let s = st.syn[c][k];
+                    syn_v += s * beta;
+                    st.syn[c][k] = s * es;
+                }
+            }
+            if st.refractory[k] > 0 {
+                st.refractory[k] -= 1;
+                st.v[k] = self.v_re;
+                continue;
+            }
+            let v0 = st.v[k];
+            if v0 >= self.v_th {
+                // A delta arrival pushed it over: it spikes at the start of the step.
+                spikes.push(k as u32);
+                st.v[k] = self.v_re;
+                st.refractory[k] = ref_steps;
+                continue;
+            }
+            let mut v1 = v0 * e + drift + syn_v;
+            if noise > 0.0 {
+                let z: f64 = input.rng.sample(StandardNormal);
+                v1 += noise * z;
+            }
+            let crossed = v1 >= self.v_th
+                || (bridge > 0.0 && {
+                    let p = (-(self.v_th - v0) * (self.v_th - v1) * bridge).exp();
+                    input.rng.random::<f64>() < p
+                });
+            if crossed {
+                spikes.push(k as u32);
+                st.v[k] = self.v_re;
+                st.refractory[k] = ref_steps;
+            } else {
+                st.v[k] = v1;
+            }
+        }
+    }
+}
+
+/// Quadratic integrate-and-fire neuron (time in units of tau_m): dV/dt = V^2 + I, delta
+/// synapses only. `v_peak = inf` is the theta neuron (spike at V = +inf, reset to -inf);
+/// a finite `v_peak` spikes at +v_peak and resets to -v_peak.
+///
+/// The flow over a time h is exact: with u'' = -I u and V = -u'/u,
+/// V(h) = (I S + C V0) / (C - S V0), where C = cos(sqrt(I) h), S = sin(sqrt(I) h) / sqrt(I)
+/// for I > 0 (cosh, sinh of sqrt(-I) h for I < 0; C = 1, S = h for I = 0). For I > 0 the
+/// phase phi = atan(V / sqrt(I)) advances at the constant rate sqrt(I) and a spike is its
+/// passage through atan(v_peak / sqrt(I)), so several spikes per step are counted exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Qif {
+    pub drive: f64,
+    pub v_peak: f64,
+}
+
+impl Qif {
+    /// One step of length h from v (no arrivals); returns (V(h), number of spikes).
+    pub fn flow(&self, v: f64, h: f64) -> (f64, u32) {
+        let i = self.drive;
+        if i > 0.0 {
+            let r = i.sqrt();
+            let peak = (self.v_peak / r).atan(); // pi/2 for the theta neuron
+            let phi = (v / r).atan().max(-peak) + r * h;
+            if phi < peak {
+                return (r * phi.tan(), 0);
+            }
+            let spikes = ((phi + peak) / (2.0 * peak)).floor();
+            let phi = phi - spikes * 2.0 * peak;
+            let v1 = if phi <= -std::f64::consts::FRAC_PI_2 {
+                f64::NEG_INFINITY
+            } else {
+                r * phi.tan()
+            };
+            return (v1.max(-self.v_peak), spikes as u32);
+        }
+        // I <= 0: at most one spike (from the reset, V tends to -sqrt(-I) without reaching
+        // the peak). C, S >= 0.
+        let (c, s) = if i == 0.0 {
+            (1.0, h)
+        } else {
+            let r = (-i).sqrt();
+            ((r * h).cosh(), (r * h).sinh() / r)
+        };
+        if v == f64::NEG_INFINITY || v <= -self.v_peak {
+            let v0 = -self.v_peak;
+            return if v0.is_finite() {
+                ((i * s + c * v0) / (c - s * v0), 0)
+            } else {
+                (-c / s, 0)
+            };
+        }
+        let u = c - s * v;
+        let v1 = (i * s + c * v) / u;
+        if u > 0.0 && v1 < self.v_peak {
+            return (v1, 0);
+        }
+        // Crossed the peak: S/C at the crossing time t* solves S (I + v_p V0) = C (v_p - V0).
+        if !self.v_peak.is_finite() {
+            // Theta neuron: past +inf, the formula already continues from -inf.
+            return (if u == 0.0 { f64::NEG_INFINITY } else { v1 }, 1);
+        }
+        let ratio = (self.v_peak - v) / (i + self.v_peak * v);
+        let t_star = if i == 0.0 {
+            ratio
+        } else {
+            let r = (-i).sqrt();
+            (r * ratio).atanh() / r
+        };
+        let rest = (h - t_star).max(0.0);
+        let (v_after, _) = Qif {
+            drive: i,
+            v_peak: self.v_peak,
+        }
+        .flow(-self.v_peak, rest);
+        (v_after, 1)
+    }
+}
+
+impl NeuronModel for Qif {
+    fn validate(&self, _dt: f64, channels: &[Synapse]) -> Result<(), SimError> {
+        if !self.drive.is_finite() {
+            return Err(invalid("drive", self.drive, "finite"));
+        }
+        if self.v_peak.is_nan() || self.v_peak <= 0.0 {
+            return Err(invalid("v_peak", self.v_peak, "0 < v_peak <= inf"));
+        }
+        if channels.iter().any(|c| c.has_state()) {
+            return Err(SimError::Unsupported(
+                "the QIF model takes delta synapses only".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn v_threshold(&self) -> f64 {
+        self.v_peak
+    }
+
+    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Vec<u32>) {
+        let n = st.v.len();
+        for k in 0..n {
+            let (v1, s) = self.flow(st.v[k], input.dt);
+            st.v[k] = v1;
+            for _ in 0..s {
+                spikes.push(k as u32);
+            }
+        }
+    }
+}
+
+/// A population's neuron model: the engine dispatches once per chunk and step, the inner
+/// loops are monomorphic.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum Model {
+    Eif(Eif),
+    Lif(Lif),
+    Qif(Qif),
+}
+
+impl Model {
+    pub fn as_dyn(&self) -> &dyn NeuronModel {
+        match self {
+            Model::Eif(m) => m,
+            Model::Lif(m) => m,
+            Model::Qif(m) => m,
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Observers of the spiking engine, shared by every model: rates, ISI CVs, membrane-potential
+//! means and temporal variances, spike-count correlations over all pairs in O(N T), the
+//! population activity's Fano factor (synchrony), mean synaptic variables, rasters.
+//!
+//! ## Conventions
+//! * Time: step n covers [n dt, (n + 1) dt); a spike in step n is at (n + 1) dt.
+//! * Rates, CVs, counts, population activity and synaptic means use the steps from
+//!   `t_on` to the end; V statistics the steps from `v_on`.
+//! * V samples (paper 002): each sample is the mean of min(V, v_th) over the `v_bin` steps
+//!   of its bin, with a neuron that spikes in a step reading v_th there (the value before the
+//!   reset); only complete bins count. `var_v` is the temporal variance of these samples per
+//!   neuron (normalised by the number of samples, as numpy's `var`), averaged over neurons;
+//!   `var_v_step` the same over every step's value (no binning).
+//! * Count correlations: spike counts per neuron in consecutive windows of `count_window`
+//!   from `t_on`; the mean Pearson correlation over all pairs of neurons with more than
+//!   `min_spikes` spikes, from the population sum of standardised counts Z_t:
+//!   mean r = ((1/W) sum_t Z_t^2 - m) / (m (m - 1)) for m such neurons and W windows.
+//! * Synchrony: the Fano factor of the population's spike count in bins of `pop_bin`
+//!   (1 for independent Poisson neurons, about N times the mean pairwise count correlation
+//!   more for correlated ones).
+
+use serde::{Deserialize, Serialize};
+
+use super::neuron::ChunkState;
+use crate::error::SimError;
+
+/// What to record (times in the model's unit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observe {
+    /// Start of rates, CVs, counts, population activity, synaptic means.
+    pub t_on: f64,
+    /// Start of the V statistics.
+    pub v_on: f64,
+    /// V sample bin (0: no V statistics).
+    pub v_bin: f64,
+    /// Spike-count window of the correlations (0: none).
+    pub count_window: f64,
+    /// Neurons with more spikes than this enter the count correlations (paper 002: 5).
+    pub min_spikes: u32,
+    /// Bin of the population activity (0: none).
+    pub pop_bin: f64,
+    /// Record the time average of every channel's variable per neuron, sampled at the end of
+    /// every `v_bin` (every step when `v_bin` is 0).
+    pub synapses: bool,
+    /// Record every spike (step, neuron) after `t_on`.
+    pub raster: bool,
+}
+
+impl Observe {
+    /// Everything off but rates and CVs, measured from `t_on`.
+    pub fn rates(t_on: f64) -> Observe {
+        Observe {
+            t_on,
+            v_on: t_on,
+            v_bin: 0.0,
+            count_window: 0.0,
+            min_spikes: 5,
+            pop_bin: 0.0,
+            synapses: false,
+            raster: false,
+        }
+    }
+}
+
+/// The observer settings in steps.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub on: u64,
+    pub v_on: u64,
+    pub v_bin: u64,
+    pub window: u64,
+    pub pop_bin: u64,
+    /// Synaptic variables are sampled at the end of every `syn_every` steps from `on`
+    /// (`v_bin`, or every step without V bins).
+    pub syn_every: u64,
+    pub total: u64,
+}
+
+impl Grid {
+    pub fn new(o: &Observe, dt: f64, total: u64) -> Result<Grid, SimError> {
+        let steps = |name: &'static str, t: f64| -> Result<u64, SimError> {
+            if !(t >= 0.0 && t.is_finite()) {
+                return Err(SimError::Invalid {
+                    name,
+                    value: t,
+                    range: "0 <= t < inf",
+                });
+            }
+            Ok((t / dt).round() as u64)
+        };
+        let g = Grid {
+            on: steps("t_on", o.t_on)?,
+            v_on: steps("v_on", o.v_on)?,
+            v_bin: steps("v_bin", o.v_bin)?,
+            window: steps("count_window", o.count_window)?,
+            pop_bin: steps("pop_bin", o.pop_bin)?,
+            syn_every: steps("v_bin", o.v_bin)?.max(1),
+            total,
+        };
+        if g.on >= total {
+            return Err(SimError::Invalid {
+                name: "t_on",
+                value: o.t_on,
+                range: "t_on < the run's duration",
+            });
+        }
+        if g.v_bin > 0 && g.v_on + g.v_bin > total {
+            return Err(SimError::Invalid {
+                name: "v_on",
+                value: o.v_on,
+                range: "v_on + v_bin <= the run's duration",
+            });
+        }
+        Ok(g)
+    }
+    pub fn windows(&self) -> usize {
+        (self.total - self.on).checked_div(self.window).unwrap_or(0) as usize
+    }
+    pub fn pop_bins(&self) -> usize {
+        (self.total - self.on)
+            .checked_div(self.pop_bin)
+            .unwrap_or(0) as usize
+    }
+}
+
+/// Accumulators of one chunk.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChunkObs {
+    pub spikes: Vec<u32>,
+    pub last_spike: Vec<u64>,
+    pub isi_n: Vec<u32>,
+    pub isi_sum: Vec<f64>,
+    pub isi_sum2: Vec<f64>,
+    /// Current V bin's running sum, completed bins' shift, shifted sum and sum of squares.
+    pub v_bin_sum: Vec<f64>,
+    pub v_shift: Vec<f64>,
+    pub v_sum: Vec<f64>,
+    pub v_sum2: Vec<f64>,
+    pub v_bins: u64,
+    pub v_step_sum: Vec<f64>,
+    pub v_step_sum2: Vec<f64>,
+    pub v_steps: u64,
+    /// Counts per window, window-major (`counts[w * n + i]`).
+    pub counts: Vec<u16>,
+    pub syn_sum: Vec<Vec<f64>>,
+    pub syn_steps: u64,
+    pub pop_counts: Vec<u32>,
+    pub raster: Vec<(u64, u32)>,
+}
+
+impl ChunkObs {
+    pub fn new(o: &Observe, g: &Grid, n: usize, channels: usize) -> ChunkObs {
+        let v = g.v_bin > 0;
+        ChunkObs {
+            spikes: vec![0; n],
+            last_spike: vec![u64::MAX; n],
+            isi_n: vec![0; n],
+            isi_sum: vec![0.0; n],
+            isi_sum2: vec![0.0; n],
+            v_bin_sum: if v { vec![0.0; n] } else { Vec::new() },
+            v_shift: if v { vec![0.0; n] } else { Vec::new() },
+            v_sum: if v { vec![0.0; n] } else { Vec::new() },
+            v_sum2: if v { vec![0.0; n] } else { Vec::new() },
+            v_bins: 0,
+            v_step_sum: if v { vec![0.0; n] } else { Vec::new() },
+            v_step_sum2: if v { vec![0.0; n] } else { Vec::new() },
+            v_steps: 0,
+            counts: vec![0; g.windows() * n],
+            syn_sum: if o.synapses {
+                vec![vec![0.0; n]; channels]
+            } else {
+                Vec::new()
+            },
+            syn_steps: 0,
+            pop_counts: vec![0; g.pop_bins()],
+            raster: Vec::new(),
+        }
+    }
+
+    /// Record step `step` of a chunk after its model step; `spikes` are the local indices
+    /// that spiked (ascending, possibly repeated).
+    pub fn record(
+        &mut self,
+        o: &Observe,
+        g: &Grid,
+        step: u64,
+        state: &ChunkState,
+        spikes: &[u32],
+        v_th: f64,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked above).
+            return unsafe { self.record_avx2(o, g, step, state, spikes, v_th) };
+        }
+        self.record_any(o, g, step, state, spikes, v_th)
+    }
+
+    /// [`ChunkObs::record`] compiled for AVX2: the same operations, the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn record_avx2(
+        &mut self,
+        o: &Observe,
+        g: &Grid,
+        step: u64,
+        state: &ChunkState,
+        spikes: &[u32],
+        v_th: f64,
+    ) {
+        self.record_any(o, g, step, state, spikes, v_th)
+    }
+
+    #[inline(always)]
+    fn record_any(
+        &mut self,
+        o: &Observe,
+        g: &Grid,
+        step: u64,
+        state: &ChunkState,
+        spikes: &[u32],
+        v_th: f64,
+    ) {
+        let n = state.v.len();
+        if step >= g.on {
+            let w = (step - g.on)
+                .checked_div(g.window)
+                .map(|w| w as usize)
+                .filter(|&w| w < g.windows());
+            let b = (step - g.on)
+                .checked_div(g.pop_bin)
+                .map(|b| b as usize)
+                .filter(|&b| b < g.pop_bins());
+            for &k in spikes {
+                let k = k as usize;
+                self.spikes[k] += 1;
+                let last = self.last_spike[k];
+                if last != u64::MAX {
+                    let isi = (step - last) as f64;
+                    self.isi_n[k] += 1;
+                    self.isi_sum[k] += isi;
+                    self.isi_sum2[k] += isi * isi;
+                }
+                self.last_spike[k] = step;
+                if let Some(w) = w {
+                    let c = &mut self.counts[w * n + k];
+                    *c = c.saturating_add(1);
+                }
+                if o.raster {
+                    self.raster.push((step, k as u32));
+                }
+            }
+            if let Some(b) = b {
+                self.pop_counts[b] += spikes.len() as u32;
+            }
+            if o.synapses && (step - g.on) % g.syn_every == g.syn_every - 1 {
+                for (sum, s) in self.syn_sum.iter_mut().zip(&state.syn) {
+                    for (a, x) in sum.iter_mut().zip(s) {
+                        *a += x;
+                    }
+                }
+                self.syn_steps += 1;
+            }
+        }
+        if g.v_bin > 0 && step >= g.v_on {
+            let in_bin = (step - g.v_on) % g.v_bin;
+            let complete_bins = (g.total - g.v_on) / g.v_bin;
+            if (step - g.v_on) / g.v_bin >= complete_bins {
+                return;
+            }
+            for k in 0..n {
+                let x = state.v[k].min(v_th);
+                self.v_bin_sum[k] += x;
+                self.v_step_sum[k] += x;
+                self.v_step_sum2[k] += x * x;
+            }
+            // A neuron that spiked reads v_th in this step (before its reset).
+            let mut prev = u32::MAX;
+            for &k in spikes {
+                if k != prev {
+                    let x = state.v[k as usize].min(v_th);
+                    let d = v_th - x;
+                    self.v_bin_sum[k as usize] += d;
+                    self.v_step_sum[k as usize] += d;
+                    self.v_step_sum2[k as usize] += v_th * v_th - x * x;
+                    prev = k;
+                }
+            }
+            self.v_steps += 1;
+            if in_bin + 1 == g.v_bin {
+                let inv = 1.0 / g.v_bin as f64;
+                for k in 0..n {
+                    let m = self.v_bin_sum[k] * inv;
+                    if self.v_bins == 0 {
+                        self.v_shift[k] = m;
+                    }
+                    let d = m - self.v_shift[k];
+                    self.v_sum[k] += d;
+                    self.v_sum2[k] += d * d;
+                    self.v_bin_sum[k] = 0.0;
+                }
+                self.v_bins += 1;
+            }
+        }
+    }
+}
+
+/// Per-neuron statistics of one population.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NeuronStats {
+    /// Rate per unit time of the model.
+    pub rate: Vec<f64>,
+    /// ISI CV (NaN with fewer than 3 spikes).
+    pub cv: Vec<f64>,
+    pub mean_v: Vec<f64>,
+    pub var_v: Vec<f64>,
+    pub var_v_step: Vec<f64>,
+}
+
+/// Statistics of one population (NaN where not recorded or undefined).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PopulationStats {
+    pub name: String,
+    pub n: usize,
+    /// Mean rate (spikes per unit time per neuron).
+    pub rate: f64,
+    /// Mean ISI CV over neurons with at least 3 spikes.
+    pub cv: f64,
+    pub mean_v: f64,
+    pub var_v: f64,
+    pub var_v_step: f64,
+    /// Mean pairwise spike-count correlation within the population.
+    pub count_corr: f64,
+    /// Fano factor of the population's spike count per `pop_bin`.
+    pub synchrony: f64,
+    /// Time and population average of each channel's variable.
+    pub synapses: Vec<f64>,
+    #[serde(skip)]
+    pub neurons: NeuronStats,
+}
+
+/// Mean of the finite values (NaN if none).
+pub fn finite_mean(x: &[f64]) -> f64 {
+    let (s, k) = x
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, k), v| (s + v, k + 1));
+    if k == 0 { f64::NAN } else { s / k as f64 }
+}
+
+/// Mean Pearson correlation over all pairs of the given neurons' count series
+/// (`series(i)` is neuron i's counts over W windows), in O(N W) (module docs). Neurons with
+/// `total <= min_spikes` or constant counts are left out. NaN with fewer than 2 neurons.
+pub fn mean_pair_correlation<'a>(
+    series: impl Iterator<Item = &'a [u16]>,
+    windows: usize,
+    min_spikes: u32,
+) -> f64 {
+    if windows < 2 {
+        return f64::NAN;
+    }
+    let mut z_sum = vec![0.0; windows];
+    let mut m = 0usize;
+    for s in series {
+        let total: u64 = s.iter().map(|&c| c as u64).sum();
+        if total <= min_spikes as u64 {
+            continue;
+        }
+        let mean = total as f64 / windows as f64;
+        let var = s.iter().map(|&c| (c as f64 - mean).powi(2)).sum::<f64>() / windows as f64;
+        if var <= 0.0 {
+            continue;
+        }
+        let inv = 1.0 / var.sqrt();
+        for (z, &c) in z_sum.iter_mut().zip(s) {
+            *z += (c as f64 - mean) * inv;
+        }
+        m += 1;
+    }
+    if m < 2 {
+        return f64::NAN;
+    }
+    let ss = z_sum.iter().map(|z| z * z).sum::<f64>() / windows as f64;
+    (ss - m as f64) / (m as f64 * (m as f64 - 1.0))
+}
