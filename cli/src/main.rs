@@ -168,7 +168,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(msg, 130)) => {
-            eprintln!("balnet: stopped ({msg}); a run with --checkpoint resumes from it");
+            // Only commands with --checkpoint wrote one; the others have nothing to resume.
+            let resumable =
+                std::env::args().any(|a| a == "--checkpoint" || a.starts_with("--checkpoint="));
+            if resumable {
+                eprintln!(
+                    "balnet: stopped ({msg}); rerunning the same command resumes from the checkpoint"
+                );
+            } else {
+                eprintln!("balnet: stopped ({msg})");
+            }
             ExitCode::from(130)
         }
         Err(Failure(msg, code)) => {

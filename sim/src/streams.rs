@@ -8,9 +8,7 @@
 //! | streams | use |
 //! |---|---|
 //! | `b << 40 | i`, b = 0..3 | connectivity: row i of block b (EE, EI, IE, II; [`connectivity`]) |
-//! | `4 << 40 | i` | per-synapse delays of row i (paper 004's network, [`delays`]) |
-//! | `5 << 40` | white-noise input (paper 004's network, [`LIF_SSN_NOISE`]) |
-//! | `6 << 40` | initial membrane potentials (paper 004's network, [`LIF_SSN_INIT`]) |
+//! | `4 << 40`, `5 << 40`, `6 << 40` | retired: paper 004's network before it became a configuration of the spiking engine (delays, noise, initial potentials) |
 //! | `7 << 40 | i` | the pairs {i, j > i} of a partially symmetric graph ([`pairs`]) |
 //! | `8 << 40 | s` | external spike source s of the spiking engine ([`source`]) |
 //! | `9 << 40 | p` | initial potentials of the engine's population p ([`population_init`]) |
@@ -35,12 +33,6 @@
 pub fn connectivity(block: u64, row: usize) -> u64 {
     debug_assert!(block < 4 && (row as u64) < 1 << 40);
     (block << 40) | row as u64
-}
-
-/// The delays of row `row`'s synapses (paper 004's network).
-pub fn delays(row: usize) -> u64 {
-    debug_assert!((row as u64) < 1 << 40);
-    (4 << 40) | row as u64
 }
 
 /// The pairs {i, j > i} of row i of a partially symmetric graph (`crate::graphs`).
@@ -80,10 +72,6 @@ pub fn projection_delays(k: usize, row: usize) -> u64 {
     ((17 + 2 * k as u64) << 40) | row as u64
 }
 
-/// White-noise input of paper 004's network.
-pub const LIF_SSN_NOISE: u64 = 5 << 40;
-/// Initial membrane potentials of paper 004's network.
-pub const LIF_SSN_INIT: u64 = 6 << 40;
 /// The rate network's initial state x ~ N(0, 1).
 pub const RATE_INIT: u64 = 1 << 62;
 /// The LIF network's initial state v ~ U[0, 1).
@@ -102,7 +90,6 @@ mod tests {
         let rows = (1u64 << 40) - 1;
         let families = [
             (connectivity(0, 0), connectivity(3, rows as usize)),
-            (delays(0), delays(rows as usize)),
             (pairs(0), pairs(rows as usize)),
             (source(0), source(rows as usize)),
             (population_init(0), population_init(rows as usize)),
@@ -112,7 +99,7 @@ mod tests {
                 projection_delays((1 << 20) - 1, rows as usize),
             ),
         ];
-        let fixed = [LIF_SSN_NOISE, LIF_SSN_INIT, RATE_INIT, LIF_INIT, TANGENT];
+        let fixed = [RATE_INIT, LIF_INIT, TANGENT];
         for (k, a) in fixed.iter().enumerate() {
             for b in &fixed[k + 1..] {
                 assert_ne!(a, b);

@@ -215,6 +215,7 @@ fn eif_isi(m: &Eif, i: f64, dt: f64, spikes: usize) -> f64 {
             StepInput {
                 dt,
                 channels: &channels,
+                drive: 0.0,
                 rng: &mut rng,
             },
             &mut st,
@@ -309,6 +310,7 @@ fn eif_free_trajectory(scheme: EifScheme, dt: f64, t: f64) -> f64 {
             StepInput {
                 dt,
                 channels: &channels,
+                drive: 0.0,
                 rng: &mut rng,
             },
             &mut st,

@@ -11,7 +11,8 @@
 //! 3. advance the neurons (the model's step);
 //! 4. record (observers), publish the chunk's spikes for step n + 1.
 //!
-//! Then all threads meet at a barrier. Threads own contiguous runs of chunks; the spike lists
+//! Then all threads meet at a barrier. Chunks go to threads largest first onto the least
+//! loaded thread; the spike lists
 //! live on a board with one list per chunk and parity of n, written only by the chunk's owner
 //! in step n and read by everyone in step n + 1 (the barrier in between orders the two).
 //! Every target sums its arrivals in the order of the presynaptic spikes, the same on any
@@ -61,12 +62,23 @@ pub struct SpikingRun {
     pub step: u64,
     pub chunks: Vec<ChunkRun>,
     pub sources: Vec<SourceState>,
+    /// External constant drive per population, added to dV/dt ([`SpikingRun::set_drive`]).
+    pub drive: Vec<f64>,
+    /// The seed of the run's own randomness (initial state, noise, input trains).
+    pub seed: u64,
 }
 
 impl SpikingRun {
-    /// A fresh run of `net`: potentials from each population's [`Init`] (stream
-    /// [`streams::population_init`]), synaptic variables 0.
+    /// A fresh run of `net` whose own randomness (initial potentials, white noise, input
+    /// trains) comes from the network's seed: [`SpikingRun::new_seeded`] with `net.seed`.
     pub fn new(net: &Network, spec: RunSpec) -> Result<SpikingRun, SimError> {
+        SpikingRun::new_seeded(net, spec, net.seed)
+    }
+
+    /// A fresh run of `net` with its own `seed` for the initial potentials (each population's
+    /// [`Init`], stream [`streams::population_init`]), the chunks' white noise and the input
+    /// trains: trials on one network. Synaptic variables start at 0, drives at 0.
+    pub fn new_seeded(net: &Network, spec: RunSpec, seed: u64) -> Result<SpikingRun, SimError> {
         let dt = net.spec.dt;
         let total = crate::budget::steps("t", spec.t, dt)?;
         if total == 0 {
@@ -87,7 +99,7 @@ impl SpikingRun {
         crate::budget::ensure_memory("the network's state", per_neuron)?;
         let mut chunks = Vec::with_capacity(net.chunks.len());
         for (p, pop) in net.spec.populations.iter().enumerate() {
-            let mut rng = ChaCha8Rng::seed_from_u64(net.seed);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(streams::population_init(p));
             for c in net.population_chunks(p) {
                 let len = net.chunks[c].len();
@@ -108,7 +120,7 @@ impl SpikingRun {
                         }
                     })
                     .collect();
-                let mut noise = ChaCha8Rng::seed_from_u64(net.seed);
+                let mut noise = ChaCha8Rng::seed_from_u64(seed);
                 noise.set_stream(streams::chunk_noise(c));
                 chunks.push(ChunkRun {
                     state: ChunkState {
@@ -128,7 +140,7 @@ impl SpikingRun {
             .sources
             .iter()
             .enumerate()
-            .map(|(s, src)| SourceState::new(src, s, net.seed, dt, total))
+            .map(|(s, src)| SourceState::new(src, s, seed, dt, total))
             .collect::<Result<_, _>>()?;
         Ok(SpikingRun {
             spec,
@@ -137,7 +149,43 @@ impl SpikingRun {
             step: 0,
             chunks,
             sources,
+            drive: vec![0.0; net.spec.populations.len()],
+            seed,
         })
+    }
+
+    /// Set the external constant drive of population `p` (added to dV/dt from the next
+    /// step on: a piecewise-constant input protocol).
+    pub fn set_drive(&mut self, p: usize, drive: f64) -> Result<(), SimError> {
+        if !drive.is_finite() || p >= self.drive.len() {
+            return Err(SimError::Invalid {
+                name: "drive",
+                value: drive,
+                range: "finite, for an existing population",
+            });
+        }
+        self.drive[p] = drive;
+        Ok(())
+    }
+
+    /// Start the observers afresh from the current step: rates, CVs, counts and inputs
+    /// measure from here on (V statistics from here or from `v_on` if later). For protocols
+    /// measured per segment.
+    pub fn restart_observers(&mut self, net: &Network) -> Result<(), SimError> {
+        let dt = self.dt;
+        let mut o = self.spec.observe.clone();
+        o.t_on = self.step as f64 * dt;
+        o.v_on = o.v_on.max(o.t_on);
+        let mut grid = Grid::new(&o, dt, self.grid.total)?;
+        grid.on = self.step;
+        grid.v_on = grid.v_on.max(self.step);
+        for (c, ch) in self.chunks.iter_mut().enumerate() {
+            let info = net.chunks[c];
+            let nch = net.spec.populations[info.pop].channels.len();
+            ch.obs = ChunkObs::new(&o, &grid, info.len(), nch);
+        }
+        self.grid = grid;
+        Ok(())
     }
 
     pub fn total_steps(&self) -> u64 {
@@ -151,55 +199,51 @@ impl SpikingRun {
             return Ok(());
         }
         let threads = rayon::current_num_threads().clamp(1, net.chunks.len());
-        // Contiguous runs of chunks with about equal numbers of neurons.
-        let n_total: usize = net.chunks.iter().map(|c| c.len()).sum();
-        let mut bounds = vec![0usize];
-        let mut acc = 0usize;
-        for (c, info) in net.chunks.iter().enumerate() {
-            acc += info.len();
-            let t = bounds.len();
-            if t < threads && acc * threads >= t * n_total && c + 1 < net.chunks.len() {
-                bounds.push(c + 1);
-            }
+        // Chunks to threads, largest first onto the least loaded thread (any assignment
+        // gives the same bits: every target sums its arrivals in spike order).
+        let mut order: Vec<usize> = (0..net.chunks.len()).collect();
+        order.sort_by_key(|&c| (std::cmp::Reverse(net.chunks[c].len()), c));
+        let mut load = vec![0usize; threads];
+        let mut owner = vec![0usize; net.chunks.len()];
+        for c in order {
+            let t = (0..threads).min_by_key(|&t| (load[t], t)).unwrap_or(0);
+            load[t] += net.chunks[c].len();
+            owner[c] = t;
         }
-        bounds.push(net.chunks.len());
+        let mut mine: Vec<Vec<(usize, &mut ChunkRun)>> = (0..threads).map(|_| Vec::new()).collect();
         let board = Board::new(&self.chunks, self.step);
-        let barrier = SpinBarrier::new(bounds.len() - 1);
+        let barrier = SpinBarrier::new(threads);
         let failed = AtomicU64::new(u64::MAX);
         let start = self.step;
         let grid = self.grid;
         let spec = &self.spec;
         let sources = &self.sources;
-        let mut slices: Vec<&mut [ChunkRun]> = Vec::new();
-        let mut rest: &mut [ChunkRun] = &mut self.chunks;
-        for w in bounds.windows(2) {
-            let (a, b) = rest.split_at_mut(w[1] - w[0]);
-            slices.push(a);
-            rest = b;
+        let drive = &self.drive;
+        for (c, ch) in self.chunks.iter_mut().enumerate() {
+            mine[owner[c]].push((c, ch));
         }
         let cursor_states: Vec<Option<SourceState>> = std::thread::scope(|scope| {
             let mut handles = Vec::new();
-            let mut mine = None;
-            for (t, slice) in slices.into_iter().enumerate() {
-                let first = bounds[t];
+            let mut first = None;
+            for (t, chunks) in mine.into_iter().enumerate() {
                 let ctx = Worker {
                     net,
                     spec,
                     grid,
                     sources,
+                    drive,
                     board: &board,
                     barrier: &barrier,
                     failed: &failed,
-                    first,
                 };
                 if t == 0 {
-                    mine = Some((ctx, slice));
+                    first = Some((ctx, chunks));
                 } else {
-                    handles.push(scope.spawn(move || ctx.run(slice, start, until)));
+                    handles.push(scope.spawn(move || ctx.run(chunks, start, until)));
                 }
             }
-            let (ctx, slice) = mine.expect("at least one thread");
-            let states = ctx.run(slice, start, until);
+            let (ctx, chunks) = first.expect("at least one thread");
+            let states = ctx.run(chunks, start, until);
             for h in handles {
                 // A panic in a worker is a bug; pass it on.
                 if let Err(e) = h.join() {
@@ -337,11 +381,15 @@ impl Board {
     }
 }
 
-/// A barrier that spins briefly, then yields (threads beyond the cores stay live).
+/// A barrier that spins briefly, then sleeps on a condition variable: with as many threads as
+/// cores a step's wait is a few hundred nanoseconds of spinning; with more threads than cores
+/// (tests run side by side, 16 threads on 2 cores) waiting threads give their core away.
 struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
+    lock: std::sync::Mutex<()>,
+    wake: std::sync::Condvar,
 }
 
 impl SpinBarrier {
@@ -350,23 +398,29 @@ impl SpinBarrier {
             n,
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            lock: std::sync::Mutex::new(()),
+            wake: std::sync::Condvar::new(),
         }
     }
     fn wait(&self) {
         let gen_now = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
+            // Under the lock, so that a thread about to sleep cannot miss the wake-up.
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.generation.fetch_add(1, Ordering::Release);
+            self.wake.notify_all();
             return;
         }
-        let mut spins = 0u32;
-        while self.generation.load(Ordering::Acquire) == gen_now {
-            if spins < 2000 {
-                std::hint::spin_loop();
-                spins += 1;
-            } else {
-                std::thread::yield_now();
+        for _ in 0..4000 {
+            if self.generation.load(Ordering::Acquire) != gen_now {
+                return;
             }
+            std::hint::spin_loop();
+        }
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while self.generation.load(Ordering::Acquire) == gen_now {
+            guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
         }
     }
 }
@@ -378,16 +432,21 @@ struct Worker<'a> {
     spec: &'a RunSpec,
     grid: Grid,
     sources: &'a [SourceState],
+    drive: &'a [f64],
     board: &'a Board,
     barrier: &'a SpinBarrier,
     failed: &'a AtomicU64,
-    /// Global index of the first chunk it owns.
-    first: usize,
 }
 
 impl Worker<'_> {
-    /// Steps `start..until` of the chunks `mine`; returns the Poisson sources' positions.
-    fn run(self, mine: &mut [ChunkRun], start: u64, until: u64) -> Vec<Option<SourceState>> {
+    /// Steps `start..until` of the chunks `mine` (global index, state); returns the Poisson
+    /// sources' positions.
+    fn run(
+        self,
+        mut mine: Vec<(usize, &mut ChunkRun)>,
+        start: u64,
+        until: u64,
+    ) -> Vec<Option<SourceState>> {
         let net = self.net;
         let dt = net.spec.dt;
         let r = (net.max_delay + 1) as u64;
@@ -420,8 +479,8 @@ impl Worker<'_> {
                 // Prefetch the start of every fan-out list this step reads: the lists lie at
                 // random places of a large array, and waiting for each in turn cost a third
                 // of the delivery time.
-                for i in 0..mine.len() {
-                    for f in &net.fanouts[self.first + i] {
+                for &(c, _) in &mine {
+                    for f in &net.fanouts[c] {
                         let pr = &net.spec.projections[f.projection];
                         let touch = |j: usize| prefetch(&f.targets, f.offsets[j] as usize);
                         match pr.pre {
@@ -439,8 +498,8 @@ impl Worker<'_> {
                     }
                 }
             }
-            for (i, ch) in mine.iter_mut().enumerate() {
-                let c = self.first + i;
+            for (c, ch) in mine.iter_mut() {
+                let c = *c;
                 let info = net.chunks[c];
                 let len = info.len();
                 let pop = &net.spec.populations[info.pop];
@@ -468,6 +527,8 @@ impl Worker<'_> {
                         let pr = &net.spec.projections[f.projection];
                         let w = pr.weight;
                         let ring = &mut ch.ring[pr.channel];
+                        let measuring = n >= self.grid.on;
+                        let inputs = &mut ch.obs.inputs[pr.channel];
                         let now: &mut [f64] = if pop.channels[pr.channel].has_state() {
                             &mut ch.state.syn[pr.channel]
                         } else {
@@ -475,6 +536,9 @@ impl Worker<'_> {
                         };
                         let mut deliver = |j: usize| {
                             let (a, b) = (f.offsets[j] as usize, f.offsets[j + 1] as usize);
+                            if measuring {
+                                *inputs += w * (b - a) as f64;
+                            }
                             if f.delays.is_empty() {
                                 let slot = if f.delay == 0 {
                                     &mut now[..len]
@@ -521,6 +585,7 @@ impl Worker<'_> {
                         dt,
                         channels: &pop.channels,
                         rng: &mut ch.rng,
+                        drive: self.drive[info.pop],
                     },
                     &mut ch.state,
                     spikes,

@@ -122,6 +122,24 @@ impl SpikingRun {
                     ));
                 }
             }
+            let mut inputs = vec![0.0; pop.channels.len()];
+            for c in net.population_chunks(p) {
+                for (a, b) in inputs.iter_mut().zip(&self.chunks[c].obs.inputs) {
+                    *a += b;
+                }
+            }
+            let inputs = inputs
+                .iter()
+                .zip(&pop.channels)
+                .map(|(x, ch)| {
+                    let charge = match *ch {
+                        neuron::Synapse::Delta => 1.0,
+                        neuron::Synapse::Current { tau }
+                        | neuron::Synapse::Conductance { tau, .. } => tau,
+                    };
+                    x * charge / (pop.n as f64 * t_measured)
+                })
+                .collect();
             let steps = self.chunks[net.first_chunk[p]].obs.syn_steps;
             let synapses = syn
                 .iter()
@@ -161,6 +179,7 @@ impl SpikingRun {
                 count_corr,
                 synchrony,
                 synapses,
+                inputs,
                 neurons,
             });
         }
@@ -216,10 +235,17 @@ impl Resumable for SpikingRun {
         if self.step > self.grid.total {
             return Some("its step is beyond the end of the run".into());
         }
+        if self.seed != fresh.seed {
+            return Some("it was run with another seed".into());
+        }
         if self.grid != fresh.grid {
             return Some("its observer grid differs from the run's".into());
         }
-        if self.chunks.len() != fresh.chunks.len() || self.sources.len() != fresh.sources.len() {
+        if self.chunks.len() != fresh.chunks.len()
+            || self.sources.len() != fresh.sources.len()
+            || self.drive.len() != fresh.drive.len()
+            || self.drive.iter().any(|d| !d.is_finite())
+        {
             return Some("its number of chunks or sources differs from the network's".into());
         }
         for (a, b) in self.chunks.iter().zip(&fresh.chunks) {
@@ -245,6 +271,7 @@ impl Resumable for SpikingRun {
                     o.counts.len(),
                     o.syn_sum.len(),
                     o.pop_counts.len(),
+                    o.inputs.len(),
                 ];
                 v.extend(c.state.syn.iter().map(Vec::len));
                 v.extend(c.ring.iter().map(Vec::len));

@@ -146,6 +146,8 @@ pub struct ChunkObs {
     pub syn_steps: u64,
     pub pop_counts: Vec<u32>,
     pub raster: Vec<(u64, u32)>,
+    /// Sum of the weights delivered into each channel since `t_on`.
+    pub inputs: Vec<f64>,
 }
 
 impl ChunkObs {
@@ -174,6 +176,7 @@ impl ChunkObs {
             syn_steps: 0,
             pop_counts: vec![0; g.pop_bins()],
             raster: Vec::new(),
+            inputs: vec![0.0; channels],
         }
     }
 
@@ -189,10 +192,31 @@ impl ChunkObs {
         v_th: f64,
     ) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked above).
-            return unsafe { self.record_avx2(o, g, step, state, spikes, v_th) };
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F (checked above).
+                return unsafe { self.record_avx512(o, g, step, state, spikes, v_th) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2 (checked above).
+                return unsafe { self.record_avx2(o, g, step, state, spikes, v_th) };
+            }
         }
+        self.record_any(o, g, step, state, spikes, v_th)
+    }
+
+    /// [`ChunkObs::record`] compiled for AVX-512F: the same operations, the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn record_avx512(
+        &mut self,
+        o: &Observe,
+        g: &Grid,
+        step: u64,
+        state: &ChunkState,
+        spikes: &[u32],
+        v_th: f64,
+    ) {
         self.record_any(o, g, step, state, spikes, v_th)
     }
 
@@ -335,6 +359,11 @@ pub struct PopulationStats {
     pub synchrony: f64,
     /// Time and population average of each channel's variable.
     pub synapses: Vec<f64>,
+    /// Mean input through each channel per neuron and unit time, from the weights that
+    /// arrived: for a delta or current channel its mean contribution to dV/dt (a current's
+    /// jump w carries the charge w tau), for a conductance the mean conductance (w tau per
+    /// arrival). Paper 004's balance factor is built from these.
+    pub inputs: Vec<f64>,
     #[serde(skip)]
     pub neurons: NeuronStats,
 }

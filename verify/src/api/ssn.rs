@@ -271,6 +271,9 @@ pub fn simulate_lif_ssn(
     }
     let ssn = net.to_ssn(10.0)?;
     let sim = sim::lif_ssn::SsnLif::new(&net, s.dt, s.seed)?;
+    if let Some(w) = sim::budget::long_run_warning(sim.estimated_seconds(s.t)) {
+        control.warn(&w);
+    }
     let res = sim.run(
         &[sim::lif_ssn::Segment {
             duration: s.t,
