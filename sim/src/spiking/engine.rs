@@ -7,7 +7,7 @@
 //! 2. deliver the spikes of step n - 1 (of every population, in neuron order, and of every
 //!    source) through the chunk's fan-outs: over a synapse of delay 0 straight into the
 //!    target's state, over a delay of d > 0 steps into the ring slot of step n + d (R - 1
-//!    slots for the longest delay R - 1, [`ring_slot`]);
+//!    slots for the longest delay R - 1, `ring_slot`);
 //! 3. advance the neurons (the model's step);
 //! 4. record (observers), publish the chunk's spikes for step n + 1.
 //!
@@ -477,8 +477,8 @@ impl Worker<'_> {
             }
             if n > 0 {
                 // Prefetch the start of every fan-out list this step reads: the lists lie at
-                // random places of a large array, and waiting for each in turn cost a third
-                // of the delivery time.
+                // random places of a large array. Measured at N = 15000 (paper 002, 2 s, three
+                // alternating runs): 3.14-3.37 s with this pass, 3.47-3.78 s without.
                 for &(c, _) in &mine {
                     for f in &net.fanouts[c] {
                         let pr = &net.spec.projections[f.projection];

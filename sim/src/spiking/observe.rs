@@ -412,3 +412,58 @@ pub fn mean_pair_correlation<'a>(
     let ss = z_sum.iter().map(|z| z * z).sum::<f64>() / windows as f64;
     (ss - m as f64) / (m as f64 * (m as f64 - 1.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn vector_builds_of_the_observers_give_the_baseline_bits() {
+        // As for the EIF step: the AVX2 and AVX-512 builds of `record` must accumulate the
+        // baseline's bits (V bins, every-step sums, synaptic sums, counts).
+        let o = Observe {
+            t_on: 0.0,
+            v_on: 0.0,
+            v_bin: 1.0,
+            count_window: 5.0,
+            min_spikes: 0,
+            pop_bin: 1.0,
+            synapses: true,
+            raster: true,
+        };
+        let g = Grid::new(&o, 0.1, 400).unwrap();
+        let n = 777;
+        let run = |variant: u8| {
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            let mut ob = ChunkObs::new(&o, &g, n, 2);
+            for step in 0..400 {
+                let st = ChunkState {
+                    v: (0..n).map(|_| -80.0 + 35.0 * rng.random::<f64>()).collect(),
+                    syn: vec![(0..n).map(|_| rng.random::<f64>()).collect(); 2],
+                    refractory: vec![0; n],
+                };
+                let spikes: Vec<u32> = (0..n as u32).filter(|k| (k * 7 + step) % 97 == 0).collect();
+                match variant {
+                    #[cfg(target_arch = "x86_64")]
+                    1 => unsafe { ob.record_avx2(&o, &g, step as u64, &st, &spikes, -50.0) },
+                    #[cfg(target_arch = "x86_64")]
+                    2 => unsafe { ob.record_avx512(&o, &g, step as u64, &st, &spikes, -50.0) },
+                    _ => ob.record_any(&o, &g, step as u64, &st, &spikes, -50.0),
+                }
+            }
+            serde_json::to_string(&ob).unwrap()
+        };
+        let base = run(0);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                assert!(run(1) == base, "AVX2");
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                assert!(run(2) == base, "AVX-512");
+            }
+        }
+    }
+}
