@@ -14,28 +14,36 @@ fn lif_time_unit(c: &mut Criterion) {
     let net = LifNetwork::new(conn, p).unwrap();
     let mut g = c.benchmark_group("lif_n5000_one_tau_m");
     g.sample_size(20);
-    for (name, integ, dt) in [
-        ("euler_dt1e-3", LifIntegrator::Euler, 1e-3),
-        ("exact_dt1e-3", LifIntegrator::Exact, 1e-3),
-        ("exact_dt1e-2", LifIntegrator::Exact, 1e-2),
-    ] {
-        // Start from a state inside the chaotic attractor (100 time units of transient), with
-        // the observers of `balnet simulate lif` minus the raster.
-        let mut spec = LifSpec::paper(1e6, 0.0);
-        spec.integrator = integ;
-        spec.dt = dt;
-        spec.observe.sample_every = ((0.1 / dt).round() as usize).max(1);
-        spec.observe.acf_neurons = 200;
-        let mut run = LifRun::new(&net, spec, initial_state(&net, 1)).unwrap();
-        let warm = (100.0 / dt).round() as u64;
-        run.advance(&net, warm, |_| {}).unwrap();
-        let per_tu = (1.0 / dt).round() as u64;
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                let until = run.step + per_tu;
-                run.advance(&net, until, |_| {}).unwrap();
-            })
-        });
+    // One thread: at N = 5000 the engine runs on one thread on any pool (each thread must get
+    // `sim::spiking::engine::NEURONS_PER_THREAD` neurons), the old loop's setting.
+    for threads in [1usize] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for (name, integ, dt) in [
+            ("euler_dt1e-3", LifIntegrator::Euler, 1e-3),
+            ("exact_dt1e-3", LifIntegrator::Exact, 1e-3),
+            ("exact_dt1e-2", LifIntegrator::Exact, 1e-2),
+        ] {
+            // Start from a state inside the chaotic attractor (100 time units of transient),
+            // with the observers of `balnet simulate lif` minus the raster.
+            let mut spec = LifSpec::paper(1e6, 0.0);
+            spec.integrator = integ;
+            spec.dt = dt;
+            spec.observe.sample_every = ((0.1 / dt).round() as usize).max(1);
+            spec.observe.acf_neurons = 200;
+            let mut run = LifRun::new(&net, spec, initial_state(&net, 1)).unwrap();
+            let warm = (100.0 / dt).round() as u64;
+            pool.install(|| run.advance(&net, warm, |_| {}).unwrap());
+            let per_tu = (1.0 / dt).round() as u64;
+            g.bench_function(format!("{name}_threads{threads}"), |b| {
+                b.iter(|| {
+                    let until = run.step() + per_tu;
+                    pool.install(|| run.advance(&net, until, |_| {}).unwrap());
+                })
+            });
+        }
     }
     g.finish();
 }

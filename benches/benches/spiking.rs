@@ -6,7 +6,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sim::spiking::eif_balanced::{Params, Synapses};
-use sim::spiking::neuron::{Lif, Model, Synapse};
+use sim::spiking::neuron::{Lif, LifScheme, Model, Synapse};
 use sim::spiking::{
     Delay, Graph, Init, Network, Observe, Population, Pre, Projection, RunSpec, Spec, SpikingRun,
 };
@@ -78,9 +78,11 @@ fn inhibitory(c: &mut Criterion) {
                 mu: sk,
                 sigma: 0.0,
                 tau_ref: 0.0,
+                scheme: LifScheme::Exact,
             }),
             channels: vec![Synapse::Delta],
             init: Init::Uniform { lo: 0.0, hi: 1.0 },
+            depression: None,
         }],
         sources: vec![],
         projections: vec![Projection {
@@ -93,6 +95,7 @@ fn inhibitory(c: &mut Criterion) {
                 self_pairs: false,
             },
             delay: Delay::Fixed { d: 0.05 },
+            depressed: false,
         }],
     };
     let mut g = c.benchmark_group("spiking_inhibitory_step");

@@ -1001,14 +1001,14 @@ fn simulate_lif<'py>(
     arrays.set_item("rates", f64_array(py, &s.rates))?;
     let cvs: Vec<f64> = s.cvs.iter().map(|c| c.unwrap_or(f64::NAN)).collect();
     arrays.set_item("cvs", cvs.into_pyarray(py))?;
-    let acc = &sim.run.acc;
-    let (ids, times): (Vec<u32>, Vec<f64>) = acc.raster.iter().copied().unzip();
+    let (ids, times): (Vec<u32>, Vec<f64>) = sim.run.raster().into_iter().unzip();
     arrays.set_item("spike_ids", ids.into_pyarray(py))?;
     arrays.set_item("spike_times", times.into_pyarray(py))?;
     let bin_t = sim.run.spec.observe.sample_every as f64 * sim.run.spec.dt;
     let n_i = (sim.n - n_e) as f64;
-    let (re, ri): (Vec<f64>, Vec<f64>) = acc
-        .bins
+    let (re, ri): (Vec<f64>, Vec<f64>) = sim
+        .run
+        .bins()
         .iter()
         .map(|[e, i]| (*e as f64 / (n_e as f64 * bin_t), *i as f64 / (n_i * bin_t)))
         .unzip();
@@ -1019,9 +1019,10 @@ fn simulate_lif<'py>(
     arrays.set_item("population_rate_e", re.into_pyarray(py))?;
     arrays.set_item("population_rate_i", ri.into_pyarray(py))?;
     arrays.set_item("n_e", n_e)?;
-    arrays.set_item("trace_t", f64_array(py, &acc.trace_t))?;
+    let (trace_t, trace_data) = sim.run.traces();
+    arrays.set_item("trace_t", f64_array(py, &trace_t))?;
     arrays.set_item("trace_neurons", sim.run.spec.observe.traces.clone())?;
-    arrays.set_item("trace_data", trace_array(py, &acc.trace_data))?;
+    arrays.set_item("trace_data", trace_array(py, &trace_data))?;
     Ok((json(&sim)?, arrays))
 }
 

@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use sim::spiking::neuron::{Lif, Model, Qif, Synapse};
+use sim::spiking::neuron::{Lif, LifScheme, Model, Qif, Synapse};
 use sim::spiking::{
     Delay, Graph, Init, Network, Observe, Population, Pre, Projection, RunSpec, Spec, SpikingRun,
 };
@@ -39,6 +39,7 @@ fn main() {
             mu: sk * i0,
             sigma: 0.0,
             tau_ref: 0.0,
+            scheme: LifScheme::Exact,
         })
     };
     let spec = Spec {
@@ -49,6 +50,7 @@ fn main() {
             model,
             channels: vec![Synapse::Delta],
             init: Init::Uniform { lo: 0.0, hi: 1.0 },
+            depression: None,
         }],
         sources: vec![],
         projections: vec![Projection {
@@ -61,6 +63,7 @@ fn main() {
                 self_pairs: false,
             },
             delay: Delay::Fixed { d: 0.05 },
+            depressed: false,
         }],
     };
     let pool = rayon::ThreadPoolBuilder::new()

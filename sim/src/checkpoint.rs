@@ -1,6 +1,7 @@
 //! Checkpoints and the resume loop, written once for every run that can be saved and resumed
-//! (the rate run of Eq. 1, [`crate::run::Run`], and the LIF run of Eqs. 62-64,
-//! [`crate::lif::LifRun`]).
+//! (the rate run of Eq. 1, [`crate::run::Run`], the spiking engine's run,
+//! [`crate::spiking::SpikingRun`], and the LIF run of Eqs. 62-64, [`crate::lif::LifRun`], which
+//! holds an engine run).
 //!
 //! [`run_with_checkpoints`] resumes a run from its checkpoint file if one exists (it must belong
 //! to the same network, parameters and run settings), advances it to the end in pieces, saves
@@ -67,6 +68,9 @@ pub trait Resumable: Serialize + DeserializeOwned {
     fn seconds_per_step(&self, net: &Self::Network) -> f64;
     /// Advance until step `until` (at most the total).
     fn advance_to(&mut self, net: &Self::Network, until: u64) -> Result<(), SimError>;
+    /// Take from `fresh` (the run as it would start) what a checkpoint does not hold, such as
+    /// a structure built for the run; called on a loaded run once its checks have passed.
+    fn restore(&mut self, _fresh: &Self) {}
 }
 
 /// The first bytes of every checkpoint file.
@@ -222,6 +226,8 @@ pub fn load<R: Resumable>(path: &Path, net: &R::Network, fresh: &R) -> Result<Op
     if let Some(why) = run.inconsistency(fresh) {
         return Err(bad(&why));
     }
+    let mut run = run;
+    run.restore(fresh);
     Ok(Some(run))
 }
 

@@ -7,11 +7,11 @@
 //! realizations on one network advanced together, W states per pass ([`ensemble`]), the
 //! correlation coefficients of Eqs. 57-61 in O(N T) ([`correlations`]), the Jacobian DF_het
 //! and its spectrum ([`jacobian`], [`spectrum`]), tangent dynamics and Lyapunov exponents
-//! ([`tangent`]), the LIF spiking network of Eqs. 62-64 ([`lif`]), the spiking engine every
-//! other spiking model is a configuration of ([`spiking`]: EIF, LIF and QIF populations,
-//! delta, current and conductance synapses, delays, Poisson and MIP input, parallel with the
-//! same bits on any thread count; paper 002's network in [`spiking::eif_balanced`], paper
-//! 004's in [`lif_ssn`]), random graphs ([`graphs`]), every random stream ([`streams`]), and
+//! ([`tangent`]), the spiking engine every spiking model is a configuration of
+//! ([`spiking`]: EIF, LIF and QIF populations, delta, current and conductance synapses,
+//! short-term depression, delays, Poisson and MIP input, parallel with the same bits on any
+//! thread count): the LIF network of Eqs. 62-64 ([`lif`]), paper 002's network
+//! ([`spiking::eif_balanced`]) and paper 004's ([`lif_ssn`]), random graphs ([`graphs`]), every random stream ([`streams`]), and
 //! files: networks as Matrix Market blocks plus JSON for other simulators
 //! ([`network_file`]), states and atomic writes ([`files`]). Simulations and theory share one
 //! [`Params`].

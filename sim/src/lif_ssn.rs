@@ -45,7 +45,7 @@ use serde::Serialize;
 use theory::ssn::mean_field::LifNetwork;
 
 use crate::error::SimError;
-use crate::spiking::neuron::{Lif, Model, Synapse};
+use crate::spiking::neuron::{Lif, LifScheme, Model, Synapse};
 use crate::spiking::{
     Delay, Graph, Init, Network, Observe, Population, Pre, Projection, RunSpec, Spec, SpikingRun,
 };
@@ -127,12 +127,14 @@ impl SsnLif {
                 mu: 0.0,
                 sigma: q.sigma_ext,
                 tau_ref: q.tau_ref,
+                scheme: LifScheme::Exact,
             }),
             channels: vec![channel, channel],
             init: Init::Uniform {
                 lo: q.v_r,
                 hi: q.theta,
             },
+            depression: None,
         };
         let k = params.in_degrees();
         let delay = if params.synapses.delay_max > 0.0 {
@@ -162,6 +164,7 @@ impl SsnLif {
                     self_pairs: true,
                 },
                 delay,
+                depressed: false,
             })
             .collect();
         Ok(Spec {

@@ -53,7 +53,7 @@ fn cv_grows_with_the_window_and_inputs_match_the_dmf() {
         let (mut e, mut i) = (Vec::new(), Vec::new());
         for (net, run, _) in &runs {
             for [ce, ci] in cv_in_windows(
-                &run.acc.raster,
+                &run.raster(),
                 &net.rate.conn.sizes,
                 TRANSIENT,
                 TRANSIENT + T,

@@ -7,7 +7,7 @@ use sim::checkpoint::{Checkpoints, Control, run_with_checkpoints};
 use sim::graphs::Rows;
 use sim::spiking::eif_balanced::{Params, Synapses};
 use sim::spiking::input::{SourceState, Train, mip_count_correlation};
-use sim::spiking::neuron::{Lif, Model, Qif};
+use sim::spiking::neuron::{Lif, LifScheme, Model, Qif};
 use sim::spiking::{
     Delay, Graph, Init, Network, Observe, Population, Pre, Projection, RunSpec, Spec, SpikingRun,
 };
@@ -58,6 +58,7 @@ fn inhibitory(model: Model, delay: Delay) -> Spec {
             model,
             channels: vec![sim::spiking::neuron::Synapse::Delta],
             init: Init::Uniform { lo: -1.0, hi: 0.5 },
+            depression: None,
         }],
         sources: vec![],
         projections: vec![Projection {
@@ -70,6 +71,7 @@ fn inhibitory(model: Model, delay: Delay) -> Spec {
                 self_pairs: false,
             },
             delay,
+            depressed: false,
         }],
     }
 }
@@ -89,6 +91,7 @@ fn lif_noisy() -> Model {
         mu: 2.0,
         sigma: 0.3,
         tau_ref: 0.0,
+        scheme: LifScheme::Exact,
     })
 }
 
@@ -102,6 +105,9 @@ fn observe_all(t_on: f64) -> Observe {
         pop_bin: 1.0,
         synapses: true,
         raster: true,
+        syn_every: 0.0,
+        probes: Vec::new(),
+        traces: Vec::new(),
     }
 }
 
@@ -132,6 +138,8 @@ fn same_bits_on_1_2_and_16_threads() {
                         },
                     )
                     .unwrap();
+                    // Small networks run on one thread by default: every thread here.
+                    run.neurons_per_thread = 0;
                     let total = run.total_steps();
                     run.advance_to(&net, total).unwrap();
                     assert!(
@@ -397,6 +405,7 @@ fn a_fixed_delay_shifts_arrivals_by_its_steps() {
             mu: 2.0,
             sigma: 0.0,
             tau_ref: 0.0,
+            scheme: LifScheme::Exact,
         };
         let relay = Lif { mu: 0.0, ..driver };
         let spec = Spec {
@@ -408,6 +417,7 @@ fn a_fixed_delay_shifts_arrivals_by_its_steps() {
                     model: Model::Lif(driver),
                     channels: vec![],
                     init: Init::Value { v: 0.0 },
+                    depression: None,
                 },
                 Population {
                     name: "relay".into(),
@@ -415,6 +425,7 @@ fn a_fixed_delay_shifts_arrivals_by_its_steps() {
                     model: Model::Lif(relay),
                     channels: vec![sim::spiking::neuron::Synapse::Delta],
                     init: Init::Value { v: 0.0 },
+                    depression: None,
                 },
             ],
             sources: vec![],
@@ -428,6 +439,7 @@ fn a_fixed_delay_shifts_arrivals_by_its_steps() {
                     pre: vec![0],
                 }),
                 delay: Delay::Fixed { d },
+                depressed: false,
             }],
         };
         let r = sim::spiking::simulate(

@@ -10,7 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use sim::graphs::Rows;
 use sim::spiking::input::{Source, Train};
 use sim::spiking::neuron::{
-    ChunkState, Eif, EifScheme, Lif, Model, NeuronModel, Qif, SpikeForm, StepInput, Synapse, exp,
+    ChunkState, Eif, EifScheme, Lif, LifScheme, Model, NeuronModel, Qif, SpikeForm, Spikes,
+    StepInput, Synapse, exp,
 };
 use sim::spiking::{
     Delay, Graph, Init, Network, Observe, Population, Pre, Projection, RunSpec, Spec,
@@ -26,6 +27,7 @@ fn lonely(n: usize, model: Model, channels: Vec<Synapse>, v0: f64, dt: f64) -> S
             model,
             channels,
             init: Init::Value { v: v0 },
+            depression: None,
         }],
         sources: vec![],
         projections: vec![],
@@ -67,6 +69,7 @@ fn lif_first_passage_is_the_closed_form_on_the_grid() {
             mu,
             sigma: 0.0,
             tau_ref,
+            scheme: LifScheme::Exact,
         };
         let t_fp = tau * ((tau * mu) / (tau * mu - 1.0)).ln();
         let isi = ((t_fp / dt).ceil() + (tau_ref / dt).round()) * dt;
@@ -203,12 +206,13 @@ fn eif() -> Eif {
 fn eif_isi(m: &Eif, i: f64, dt: f64, spikes: usize) -> f64 {
     let channels = [Synapse::Current { tau: 1e15 }];
     let mut st = ChunkState {
-        v: vec![m.v_re],
-        syn: vec![vec![i]],
-        refractory: vec![0],
+        v: vec![m.v_re].into(),
+        syn: vec![vec![i].into()],
+        refractory: vec![0.0],
+        ..ChunkState::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut out = Vec::new();
+    let mut out = Spikes::default();
     let (mut steps, mut first) = (0u64, None);
     while out.len() < spikes {
         m.step(
@@ -217,6 +221,7 @@ fn eif_isi(m: &Eif, i: f64, dt: f64, spikes: usize) -> f64 {
                 channels: &channels,
                 drive: 0.0,
                 rng: &mut rng,
+                prepared: None,
             },
             &mut st,
             &mut out,
@@ -297,12 +302,13 @@ fn eif_free_trajectory(scheme: EifScheme, dt: f64, t: f64) -> f64 {
         },
     ];
     let mut st = ChunkState {
-        v: vec![-70.0],
-        syn: vec![vec![0.03], vec![0.02]],
-        refractory: vec![0],
+        v: vec![-70.0].into(),
+        syn: vec![vec![0.03].into(), vec![0.02].into()],
+        refractory: vec![0.0],
+        ..ChunkState::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut out = Vec::new();
+    let mut out = Spikes::default();
     let steps = (t / dt).round() as usize;
     for _ in 0..steps {
         m.step(
@@ -311,6 +317,7 @@ fn eif_free_trajectory(scheme: EifScheme, dt: f64, t: f64) -> f64 {
                 channels: &channels,
                 drive: 0.0,
                 rng: &mut rng,
+                prepared: None,
             },
             &mut st,
             &mut out,
@@ -358,6 +365,7 @@ fn shot_noise(n: usize, model: Model, channel: Synapse, w: f64, rate: f64, dt: f
             model,
             channels: vec![channel],
             init: Init::Value { v: -72.0 },
+            depression: None,
         }],
         sources: vec![Source {
             name: "x".into(),
@@ -371,6 +379,7 @@ fn shot_noise(n: usize, model: Model, channel: Synapse, w: f64, rate: f64, dt: f
             weight: w,
             graph: Graph::Rows(rows),
             delay: Delay::Fixed { d: 0.0 },
+            depressed: false,
         }],
     }
 }
@@ -408,6 +417,7 @@ fn campbell_current_based_shot_noise() {
         mu: -72.0 * g_l,
         sigma: 0.0,
         tau_ref: 0.0,
+        scheme: LifScheme::Exact,
     };
     let n = 200;
     let spec = shot_noise(
@@ -517,6 +527,7 @@ fn lif_white_noise_variance_and_rate_match_ricciardi() {
         mu,
         sigma,
         tau_ref: 0.0,
+        scheme: LifScheme::Exact,
     };
     let r = run(&lonely(200, Model::Lif(free), vec![], 15.0, dt), 5, 20.0, {
         Observe {
@@ -579,6 +590,7 @@ fn bad_models_are_refused_with_one_line() {
             mu: 1.0,
             sigma: 0.0,
             tau_ref: 0.0,
+            scheme: LifScheme::Exact,
         }),
         Model::Qif(Qif {
             drive: f64::NAN,

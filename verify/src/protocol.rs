@@ -370,6 +370,7 @@ pub fn lif_realizations_in(
             let total = run.total_steps();
             run.advance(&net, total, |_| {})?;
             let s = run.summary(&net);
+            let raster = run.raster();
             let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
             let mut stats: Stats = [
                 ("rate_e", s.rate_e),
@@ -391,7 +392,7 @@ pub fn lif_realizations_in(
             .collect();
             for &cw in cv_windows {
                 let c = cv_in_windows(
-                    &run.acc.raster,
+                    &raster,
                     &net.rate.conn.sizes,
                     w.transient,
                     w.transient + w.t,

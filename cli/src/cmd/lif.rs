@@ -165,8 +165,9 @@ fn write_outputs(
     s: &LifSummary,
 ) -> Result<(), Failure> {
     let n_e = net.n_e();
+    let spikes = run.raster();
     let mut csv = String::from("neuron,time\n");
-    for &(i, t) in &run.acc.raster {
+    for &(i, t) in &spikes {
         csv.push_str(&format!("{i},{t}\n"));
     }
     write_atomic(dir, "raster.csv", &csv)?;
@@ -180,7 +181,7 @@ fn write_outputs(
     let bin_t = run.spec.observe.sample_every as f64 * run.spec.dt;
     let n_i = net.n() - n_e;
     let mut csv = String::from("t,rate_e,rate_i\n");
-    for (k, [e, i]) in run.acc.bins.iter().enumerate() {
+    for (k, [e, i]) in run.bins().iter().enumerate() {
         let t = run.spec.transient + (k + 1) as f64 * bin_t;
         csv.push_str(&format!(
             "{t},{},{}\n",
@@ -196,7 +197,8 @@ fn write_outputs(
     );
     write_acf(dir, s.lag_dt, &s.acf_e, &s.acf_i, title)?;
     let tr = &run.spec.observe.traces;
-    write_traces(dir, "v", tr, n_e, &run.acc.trace_t, &run.acc.trace_data)?;
+    let (trace_t, trace_data) = run.traces();
+    write_traces(dir, "v", tr, n_e, &trace_t, &trace_data)?;
     // Figures: a raster of 100 E and 25 I neurons over the last 100 tau_m (Figs. 10A, 11A),
     // and the distribution of rates (Fig. 11B); acf.svg (Fig. 11D) is written above.
     let t_end = run.spec.transient + s.t;
@@ -213,8 +215,7 @@ fn write_outputs(
         }
     };
     let pick = |e: bool| -> Vec<(f64, f64)> {
-        run.acc
-            .raster
+        spikes
             .iter()
             .filter(|(i, t)| shown(*i) && *t >= t_end - 100.0 && ((*i as usize) < n_e) == e)
             .map(|&(i, t)| (t, row(i)))

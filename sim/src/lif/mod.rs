@@ -1,4 +1,5 @@
-//! The LIF spiking network with exponential synapses and short-term depression (Eqs. 62-64).
+//! The LIF spiking network with exponential synapses and short-term depression (Eqs. 62-64),
+//! a configuration of the spiking engine ([`crate::spiking`]).
 //!
 //! Time is in units of tau_m (tau_m = 1). Neuron i of population alpha has a membrane
 //! potential v_i and a synaptic input s_i = tau_m J0 E_i (Eq. 62 with Eq. 63):
@@ -11,38 +12,40 @@
 //!   Eqs. 3, 62 and 63);
 //! * depression (Eq. 64): w_j of an excitatory neuron recovers as dw/dt = (1 - w)/tau_D, and at
 //!   each of its spikes the kick to its excitatory targets uses w_j at the spike time, after
-//!   which w_j <- w_j (1 - u).
+//!   which w_j <- w_j (1 - u) ([`crate::spiking::depression`]).
 //!
 //! Averaged over spikes, s_i = J0 sum_j J_ij r_j (r in spikes per tau_m), so the mean input
 //! mu_i = I0 + s_i obeys Eq. 12 with phi the LIF rate of Eq. 13: the spiking network and the
 //! rate model of [`crate::network`] with `Transfer::Lif` share one fixed point.
 //!
-//! ## Integrators
+//! ## On the engine
+//! Two populations of [`crate::spiking::neuron::Lif`] neurons with one current channel each,
+//! the four blocks of the fixed in-degree graph as projections with delay 0, E->E depressed
+//! ([`LifNetwork::engine_spec`]). The integrators ([`LifIntegrator`]) are the engine's LIF
+//! schemes:
 //! * [`LifIntegrator::Euler`]: the paper's scheme (dt = 1e-3), ordered as the yardstick
 //!   programs in `../shared/anchors`: v += dt (-v + I0 + s) and s *= 1 - dt/tau_syn for every
-//!   neuron, then threshold and reset, then delivery of this step's spikes (spike time = end of
-//!   the step). Spike times are quantised to dt and the membrane error is O(dt).
-//! * [`LifIntegrator::Exact`]: the linear dynamics between steps are solved exactly
-//!   ([`membrane::Propagator::exact`]); a neuron that ends a step above threshold spikes at
-//!   the crossing time found by Newton's method on the exact solution
-//!   ([`membrane::crossing_time`]), is reset there and integrated to the end of the step (so
-//!   it can spike more than once per step). A spike at time t_f inside the step reaches its
-//!   targets exactly as a jump of s at t_f would: s gains J e^{-(t1 - t_f)/tau_syn} and v gains
-//!   J beta(t1 - t_f) at the end of the step t1. The only remaining error is that a kick
-//!   cannot make its target fire before the end of the step in which it arrives (a delay of
-//!   at most dt for those spikes), and a target that itself fired later in the same step keeps
-//!   the part of the kick that arrived before its reset.
+//!   neuron, then threshold and reset; a spike at the end of step n reaches its targets as
+//!   s += kick at the start of step n + 1 (the same time). Spike times are quantised to dt and
+//!   the membrane error is O(dt). Depression recovers by (1 - dt/tau_D) per step.
+//! * [`LifIntegrator::Exact`]: the engine's timed LIF scheme
+//!   ([`crate::spiking::neuron::LifScheme::Timed`]): exact propagation, threshold crossings
+//!   timed inside the step, kicks applied as the jumps at the spike times would have acted.
 //!
-//! Depression variables are updated lazily, only at their neuron's spikes (and when sampled):
-//! between spikes 1 - w decays by (1 - dt/tau_D) per step (Euler) or by e^{-t/tau_D} (exact).
+//! ## Observers and conventions
+//! Spike counts, ISIs and rasters are measured after the transient. mu_i = I0 + s_i, w and the
+//! autocovariance series are sampled every `sample_every` steps at the end of the step, before
+//! the arrivals of the spikes of that step (the left limit; before the move onto the engine
+//! they were sampled after them: the mean of mu differs by the mean jump per step, about
+//! s dt / tau_syn, 1e-4 s at the paper's dt and tau_syn).
 //!
 //! ## Determinism
-//! One thread runs the network (a step at N = 5000 costs a few microseconds, less than a
-//! thread hand-off); spikes are handled in neuron order, so a seed gives the same spikes on
-//! every machine. Independent runs (seeds, parameters) are what parallelises.
+//! The engine's: the same bits on any thread count (`tests/lif.rs`). The network is fixed by
+//! the connectivity; the initial state is [`initial_state`] or one the caller gives.
 
-pub mod membrane;
 pub mod network;
+
+use std::sync::Arc;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,11 +56,11 @@ pub use theory::acf::tau_dec;
 use crate::connectivity::Sizes;
 use crate::error::SimError;
 use crate::run::population_autocovariance;
-use membrane::{Propagator, beta, crossing_time, v_at};
+pub use crate::spiking::membrane;
+use crate::spiking::neuron::LifScheme;
+use crate::spiking::{Network, Observe, RunSpec, SpikingRun};
 pub use network::LifNetwork;
 
-/// |v| or |s| beyond which a run is declared divergent.
-pub const BOUND: f64 = 1e6;
 /// Threshold and reset (Eq. 62).
 pub const THETA: f64 = 1.0;
 pub const V_RESET: f64 = 0.0;
@@ -171,21 +174,21 @@ impl LifSpec {
     pub fn measured_steps(&self) -> u64 {
         ((self.t / self.dt).round() as u64).max(1)
     }
+    fn scheme(&self) -> LifScheme {
+        match self.integrator {
+            LifIntegrator::Euler => LifScheme::Euler,
+            LifIntegrator::Exact => LifScheme::Timed,
+        }
+    }
 }
 
-/// The dynamical state. `w[j]` is the depression variable of excitatory neuron j at time
-/// `w_t[j]` (updated lazily, see the module docs).
+/// A state of the network: potentials, synaptic inputs s (global indices, E first) and the
+/// depression variables of the excitatory neurons.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LifState {
     pub v: Vec<f64>,
     pub s: Vec<f64>,
     pub w: Vec<f64>,
-    pub w_t: Vec<f64>,
-    /// End of the refractory period of each neuron (-inf when not refractory); empty when
-    /// tau_ref = 0.
-    pub ref_until: Vec<f64>,
-    /// Neurons refractory at the start of the current step.
-    pub refractory: Vec<u32>,
 }
 
 /// The documented random initial state: v_i ~ U[0, 1) independently (ChaCha8 seeded with
@@ -198,125 +201,40 @@ pub fn initial_state(net: &LifNetwork, seed: u64) -> LifState {
         v: (0..n).map(|_| rng.random::<f64>()).collect(),
         s: vec![0.0; n],
         w: vec![1.0; net.n_e()],
-        w_t: vec![0.0; net.n_e()],
-        ref_until: Vec::new(),
-        refractory: Vec::new(),
     }
 }
 
-/// Accumulators of the measured window.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct LifAcc {
-    /// Per neuron: spike count, time of the last spike, sums of ISIs and squared ISIs.
-    pub count: Vec<u32>,
-    pub last: Vec<f64>,
-    pub isi1: Vec<f64>,
-    pub isi2: Vec<f64>,
-    /// Number of samples of mu and sums of the population means mu_E, mu_I, w.
-    pub samples: u64,
-    pub sums: [f64; 3],
-    /// Per-neuron sums of (mu_i - shift_i) and its square; shift = first sample.
-    pub shift: Vec<f64>,
-    pub s1: Vec<f64>,
-    pub s2: Vec<f64>,
-    /// Spike counts (E, I) per sampling interval.
-    pub bins: Vec<[u32; 2]>,
-    pub acf_neurons: Vec<usize>,
-    pub acf_data: Vec<Vec<f64>>,
-    pub trace_t: Vec<f64>,
-    /// Per traced neuron: (v, mu, w) at each sample (w = 0 for I neurons).
-    pub trace_data: Vec<Vec<[f64; 3]>>,
-    /// (neuron, time) of every spike of the measured window when the raster is on.
-    pub raster: Vec<(u32, f64)>,
-    /// Spikes of the current sampling interval (E, I).
-    bin_now: [u32; 2],
-}
-
-/// A run in progress.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A run in progress: the engine's run of [`LifNetwork::engine_spec`] and the network it
+/// built (not saved in checkpoints: rebuilt from the LIF network).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct LifRun {
     pub spec: LifSpec,
-    pub step: u64,
-    pub state: LifState,
-    pub acc: LifAcc,
+    pub run: SpikingRun,
+    #[serde(skip)]
+    engine: Option<Arc<Network>>,
 }
 
-/// Per-run constants derived from the spec and the parameters.
-struct Stepper {
-    prop: Propagator,
-    exact: bool,
-    dt: f64,
-    i0: f64,
-    tau_s: f64,
-    u: f64,
-    tau_ref: f64,
-    /// 1 - w decays as e^{-w_rate t}: w_rate = 1/tau_D (exact) or -ln(1 - dt/tau_D)/dt, so
-    /// that k Euler steps give (1 - dt/tau_D)^k (up to rounding).
-    w_rate: f64,
-}
-
-impl Stepper {
-    fn new(net: &LifNetwork, spec: &LifSpec) -> Self {
-        let p = net.params();
-        let exact = spec.integrator == LifIntegrator::Exact;
-        Stepper {
-            prop: if exact {
-                Propagator::exact(spec.dt, p.i0, p.tau_syn)
-            } else {
-                Propagator::euler(spec.dt, p.i0, p.tau_syn)
-            },
-            exact,
-            dt: spec.dt,
-            i0: p.i0,
-            tau_s: p.tau_syn,
-            u: p.u,
-            tau_ref: spec.tau_ref,
-            w_rate: if exact {
-                1.0 / p.tau_d
-            } else {
-                -(-spec.dt / p.tau_d).ln_1p() / spec.dt
-            },
-        }
-    }
-
-    /// w of an excitatory neuron at time t from its value `w0` at time `t0`.
-    #[inline]
-    fn w_at(&self, w0: f64, t0: f64, t: f64) -> f64 {
-        1.0 - (1.0 - w0) * (-(t - t0) * self.w_rate).exp()
+impl std::fmt::Debug for LifRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LifRun")
+            .field("spec", &self.spec)
+            .field("step", &self.run.step)
+            .finish_non_exhaustive()
     }
 }
-
-/// Scratch space of one step (not part of the state).
-#[derive(Default)]
-pub struct Scratch {
-    flagged: Vec<u32>,
-    /// (neuron, spike time) of this step, in neuron order per pass.
-    spikes: Vec<(u32, f64)>,
-}
-
-const CHUNK: usize = 64;
 
 impl LifRun {
-    pub fn new(net: &LifNetwork, spec: LifSpec, mut state: LifState) -> Result<Self, SimError> {
+    pub fn new(net: &LifNetwork, spec: LifSpec, state: LifState) -> Result<Self, SimError> {
         spec.validate()?;
         let n = net.n();
-        if state.v.len() != n
-            || state.s.len() != n
-            || state.w.len() != net.n_e()
-            || state.w_t.len() != net.n_e()
-        {
+        let n_e = net.n_e();
+        if state.v.len() != n || state.s.len() != n || state.w.len() != n_e {
             return Err(SimError::Format(format!(
-                "initial LIF state has {} / {} / {} / {} entries (v, s, w, w_t), the network needs {n} / {n} / {} / {}",
+                "initial LIF state has {} / {} / {} entries (v, s, w), the network needs {n} / {n} / {n_e}",
                 state.v.len(),
                 state.s.len(),
                 state.w.len(),
-                state.w_t.len(),
-                net.n_e(),
-                net.n_e()
             )));
-        }
-        if spec.tau_ref > 0.0 && state.ref_until.len() != n {
-            state.ref_until = vec![f64::NEG_INFINITY; n];
         }
         let o = &spec.observe;
         for &i in &o.traces {
@@ -328,246 +246,238 @@ impl LifRun {
                 });
             }
         }
-        let mut acc = LifAcc {
-            count: vec![0; n],
-            last: vec![0.0; n],
-            isi1: vec![0.0; n],
-            isi2: vec![0.0; n],
-            shift: vec![0.0; n],
-            s1: vec![0.0; n],
-            s2: vec![0.0; n],
-            trace_data: vec![Vec::new(); o.traces.len()],
-            ..LifAcc::default()
-        };
+        let engine = Network::build(&net.engine_spec(spec.dt, spec.scheme(), spec.tau_ref), 0)?;
+        let at = |i: usize| if i < n_e { (0, i) } else { (1, i - n_e) };
+        let mut probes = Vec::new();
         if o.acf_neurons > 0 {
-            let pick = |start: usize, len: usize| {
-                let m = o.acf_neurons.min(len);
-                (0..m).map(move |k| start + k * len / m)
-            };
-            acc.acf_neurons = pick(0, net.n_e())
-                .chain(pick(net.n_e(), n - net.n_e()))
-                .collect();
-            acc.acf_data = vec![Vec::new(); acc.acf_neurons.len()];
+            for (p, size) in [(0, n_e), (1, n - n_e)] {
+                let m = o.acf_neurons.min(size);
+                probes.extend((0..m).map(|k| (p, k * size / m)));
+            }
+        }
+        let dt = spec.dt;
+        let every = o.sample_every as f64 * dt;
+        let transient = spec.transient_steps() as f64 * dt;
+        let observe = Observe {
+            t_on: transient,
+            v_on: transient,
+            v_bin: 0.0,
+            count_window: 0.0,
+            min_spikes: 0,
+            pop_bin: every,
+            synapses: true,
+            raster: o.raster,
+            syn_every: every,
+            probes,
+            traces: o.traces.iter().map(|&i| at(i)).collect(),
+        };
+        let total = spec.transient_steps() + spec.measured_steps();
+        let mut run = SpikingRun::new_seeded(
+            &engine,
+            RunSpec {
+                t: total as f64 * dt,
+                observe,
+            },
+            0,
+        )?;
+        for (c, ch) in run.chunks.iter_mut().enumerate() {
+            let info = engine.chunks[c];
+            let off = if info.pop == 0 { 0 } else { n_e };
+            ch.state
+                .v
+                .copy_from_slice(&state.v[off + info.lo..off + info.hi]);
+            ch.state.syn[0].copy_from_slice(&state.s[off + info.lo..off + info.hi]);
+            if info.pop == 0 {
+                ch.state.w.copy_from_slice(&state.w[info.lo..info.hi]);
+            }
         }
         Ok(LifRun {
             spec,
-            step: 0,
-            state,
-            acc,
+            run,
+            engine: Some(Arc::new(engine)),
         })
     }
 
+    /// The engine network of this run.
+    fn engine(&self) -> &Network {
+        self.engine
+            .as_deref()
+            .expect("a LIF run holds its engine network (restored on resume)")
+    }
+
     pub fn total_steps(&self) -> u64 {
-        self.spec.transient_steps() + self.spec.measured_steps()
+        self.run.total_steps()
+    }
+    /// Steps done.
+    pub fn step(&self) -> u64 {
+        self.run.step
     }
 
     /// Advance until `until` steps (at most the total), calling `progress(step)` every 1 %.
     pub fn advance(
         &mut self,
-        net: &LifNetwork,
+        _net: &LifNetwork,
         until: u64,
         mut progress: impl FnMut(u64),
     ) -> Result<(), SimError> {
         let until = until.min(self.total_steps());
-        let st = Stepper::new(net, &self.spec);
-        let mut scratch = Scratch::default();
         let tick = (self.total_steps() / 100).max(1);
-        let transient = self.spec.transient_steps();
-        let raster_bytes = |r: &Vec<(u32, f64)>| (r.capacity() * size_of::<(u32, f64)>()) as f64;
-        let raster_budget = if self.spec.observe.raster {
-            crate::budget::available_memory() + raster_bytes(&self.acc.raster)
-        } else {
-            f64::INFINITY
-        };
-        while self.step < until {
-            step(net, &st, &mut self.state, self.step, &mut scratch);
-            if self.step >= transient {
-                self.observe(net, &st, &scratch.spikes, self.step - transient);
-            }
-            self.step += 1;
-            if self.step % 1024 == 0 || self.step == until {
-                self.check_bounds(st.dt)?;
-                if self.spec.observe.raster {
-                    let t = self.step as f64 * st.dt;
-                    crate::budget::ensure_growth(
-                        &format!(
-                            "the spike raster (kept for --raster or --cv-window) at t = {t:.0} of {:.0}",
-                            self.total_steps() as f64 * st.dt
-                        ),
-                        raster_bytes(&self.acc.raster),
-                        raster_budget,
-                    )?;
-                }
-            }
-            if self.step % tick == 0 {
-                progress(self.step);
-            }
-        }
-        Ok(())
-    }
-
-    fn check_bounds(&self, dt: f64) -> Result<(), SimError> {
-        let s = &self.state;
-        let bad = |x: &f64| x.is_nan() || x.abs() > BOUND;
-        if let Some((i, x)) =
-            s.v.iter()
-                .enumerate()
-                .find(|(_, x)| bad(x))
-                .or_else(|| s.s.iter().enumerate().find(|(_, x)| bad(x)))
-        {
-            return Err(SimError::Diverged {
-                t: self.step as f64 * dt,
-                step: self.step,
-                what: format!("neuron {i}: v or s = {x:e} (bound {BOUND:e})"),
-            });
-        }
-        Ok(())
-    }
-
-    /// Record the spikes of step `k` of the measured window and, at the end of each sampling
-    /// interval, the inputs.
-    fn observe(&mut self, net: &LifNetwork, st: &Stepper, spikes: &[(u32, f64)], k: u64) {
-        let n_e = net.n_e();
-        let a = &mut self.acc;
-        for &(i, t) in spikes {
-            let i = i as usize;
-            if a.count[i] > 0 {
-                let isi = t - a.last[i];
-                a.isi1[i] += isi;
-                a.isi2[i] += isi * isi;
-            }
-            a.last[i] = t;
-            a.count[i] += 1;
-            a.bin_now[usize::from(i >= n_e)] += 1;
+        let engine = self.engine.clone().expect("engine network");
+        while self.run.step < until {
+            let next = ((self.run.step / tick + 1) * tick).min(until);
             if self.spec.observe.raster {
-                a.raster.push((i as u32, t));
+                let t = self.run.step as f64 * self.spec.dt;
+                let kept: usize = self.run.chunks.iter().map(|c| c.obs.raster.len()).sum();
+                crate::budget::ensure_growth(
+                    &format!(
+                        "the spike raster (kept for --raster or --cv-window) at t = {t:.0} of {:.0}",
+                        self.total_steps() as f64 * self.spec.dt
+                    ),
+                    (kept * 16) as f64,
+                    crate::budget::available_memory() + (kept * 16) as f64,
+                )?;
+            }
+            self.run.advance_to(&engine, next)?;
+            if self.run.step % tick == 0 {
+                progress(self.run.step);
             }
         }
-        let o = &self.spec.observe;
-        if (k + 1) % o.sample_every as u64 != 0 {
-            return;
-        }
-        a.bins.push(a.bin_now);
-        a.bin_now = [0, 0];
-        let s = &self.state;
-        let t1 = (self.step + 1) as f64 * st.dt;
-        let i0 = st.i0;
-        let first = a.samples == 0;
-        let mut sum = [0.0; 2];
-        for (i, &si) in s.s.iter().enumerate() {
-            let mu = i0 + si;
-            sum[usize::from(i >= n_e)] += mu;
-            if first {
-                a.shift[i] = mu;
-            }
-            let d = mu - a.shift[i];
-            a.s1[i] += d;
-            a.s2[i] += d * d;
-        }
-        let w_sum: f64 =
-            s.w.iter()
-                .zip(&s.w_t)
-                .map(|(&w, &t0)| st.w_at(w, t0, t1))
-                .sum();
-        let n = s.v.len();
-        a.sums[0] += sum[0] / n_e as f64;
-        a.sums[1] += sum[1] / (n - n_e) as f64;
-        a.sums[2] += w_sum / n_e as f64;
-        a.samples += 1;
-        for (series, &i) in a.acf_data.iter_mut().zip(&a.acf_neurons) {
-            series.push(i0 + s.s[i]);
-        }
-        if !o.traces.is_empty() {
-            a.trace_t.push(t1);
-            for (tr, &i) in a.trace_data.iter_mut().zip(&o.traces) {
-                let w = if i < n_e {
-                    st.w_at(s.w[i], s.w_t[i], t1)
-                } else {
-                    0.0
-                };
-                tr.push([s.v[i], i0 + s.s[i], w]);
-            }
-        }
+        Ok(())
+    }
+
+    /// Every spike (global neuron index, E first; time) of the measured window, in time
+    /// order.
+    pub fn raster(&self) -> Vec<(u32, f64)> {
+        let n_e = self.engine().spec.populations[0].n as u32;
+        self.run
+            .results(self.engine())
+            .raster
+            .into_iter()
+            .map(|(t, p, k)| (if p == 0 { k } else { n_e + k }, t))
+            .collect()
+    }
+
+    /// Spike counts (E, I) per sampling interval of the measured window.
+    pub fn bins(&self) -> Vec<[u64; 2]> {
+        let r = self.run.results(self.engine());
+        let (e, i) = (&r.populations[0].activity, &r.populations[1].activity);
+        e.iter().zip(i).map(|(&a, &b)| [a, b]).collect()
+    }
+
+    /// The traced neurons' samples: times, and per neuron (v, mu = I0 + s, w) at each (w = 0
+    /// for I neurons).
+    pub fn traces(&self) -> (Vec<f64>, Vec<Vec<[f64; 3]>>) {
+        let r = self.run.results(self.engine());
+        let i0 = match self.engine().spec.populations[0].model {
+            crate::spiking::neuron::Model::Lif(l) => l.mu,
+            _ => unreachable!("the LIF network's populations are LIF neurons"),
+        };
+        let g = &self.run.grid;
+        let len = r.traces.first().map_or(0, Vec::len);
+        let t = (1..=len)
+            .map(|m| (g.on + m as u64 * g.syn_every) as f64 * self.spec.dt)
+            .collect();
+        let data = r
+            .traces
+            .iter()
+            .map(|d| {
+                d.iter()
+                    .map(|&[v, s, w]| [v, i0 + s, if w.is_nan() { 0.0 } else { w }])
+                    .collect()
+            })
+            .collect();
+        (t, data)
     }
 
     /// The summary of a finished run.
     pub fn summary(&self, net: &LifNetwork) -> LifSummary {
-        let a = &self.acc;
-        let n_e = net.n_e();
-        let n = net.n();
-        let t_meas = self.spec.measured_steps() as f64 * self.spec.dt;
-        let rates: Vec<f64> = a.count.iter().map(|&c| c as f64 / t_meas).collect();
-        let cvs: Vec<Option<f64>> = (0..n)
-            .map(|i| {
-                (a.count[i] >= 3).then(|| {
-                    let m = (a.count[i] - 1) as f64;
-                    let mean = a.isi1[i] / m;
-                    let var = (a.isi2[i] / m - mean * mean).max(0.0);
-                    var.sqrt() / mean
-                })
-            })
+        let r = self.run.results(self.engine());
+        let (e, i) = (&r.populations[0], &r.populations[1]);
+        let i0 = net.params().i0;
+        let rates: Vec<f64> = e
+            .neurons
+            .rate
+            .iter()
+            .chain(&i.neurons.rate)
+            .copied()
+            .collect();
+        let cvs: Vec<Option<f64>> = e
+            .neurons
+            .cv
+            .iter()
+            .chain(&i.neurons.cv)
+            .map(|c| c.is_finite().then_some(*c))
             .collect();
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
         let var = |v: &[f64]| {
             let m = mean(v);
             v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len().max(1) as f64
         };
-        let cv_of = |r: std::ops::Range<usize>| {
-            let c: Vec<f64> = cvs[r].iter().flatten().copied().collect();
+        let cv_of = |c: &[f64]| {
+            let c: Vec<f64> = c.iter().copied().filter(|x| x.is_finite()).collect();
             (if c.is_empty() { f64::NAN } else { mean(&c) }, c.len())
         };
-        let (cv_e, n_cv_e) = cv_of(0..n_e);
-        let (cv_i, n_cv_i) = cv_of(n_e..n);
-        let k = a.samples.max(1) as f64;
-        let delta0 = |r: std::ops::Range<usize>| {
-            let len = r.len() as f64;
-            r.map(|i| (a.s2[i] / k - (a.s1[i] / k).powi(2)).max(0.0))
-                .sum::<f64>()
-                / len
-        };
+        let (cv_e, n_cv_e) = cv_of(&e.neurons.cv);
+        let (cv_i, n_cv_i) = cv_of(&i.neurons.cv);
         // Population rates by batch means over 10 consecutive blocks of sampling bins.
         let bin_t = self.spec.observe.sample_every as f64 * self.spec.dt;
-        let stderr = |p: usize, size: usize| {
+        let stderr = |counts: &[u64], size: usize| {
             const B: usize = 10;
-            let per = a.bins.len() / B;
+            let per = counts.len() / B;
             if per == 0 {
                 return f64::NAN;
             }
             let m: Vec<f64> = (0..B)
                 .map(|b| {
-                    let c: u64 = a.bins[b * per..(b + 1) * per]
-                        .iter()
-                        .map(|x| x[p] as u64)
-                        .sum();
+                    let c: u64 = counts[b * per..(b + 1) * per].iter().sum();
                     c as f64 / (size as f64 * per as f64 * bin_t)
                 })
                 .collect();
             (var(&m) * B as f64 / (B - 1) as f64 / B as f64).sqrt()
         };
         let lag_dt = bin_t;
-        let is_e: Vec<bool> = a.acf_neurons.iter().map(|&i| i < n_e).collect();
+        let n_e = e.n;
+        let acf_data: Vec<Vec<f64>> = r
+            .probes
+            .iter()
+            .map(|d| d.iter().map(|s| i0 + s).collect())
+            .collect();
+        let is_e: Vec<bool> = self
+            .run
+            .spec
+            .observe
+            .probes
+            .iter()
+            .map(|&(p, _)| p == 0)
+            .collect();
         let max_lag = (self.spec.observe.acf_max_lag / lag_dt) as usize;
-        let (acf_e, acf_i) = population_autocovariance(&a.acf_data, &is_e, max_lag);
+        let (acf_e, acf_i) = population_autocovariance(&acf_data, &is_e, max_lag);
         LifSummary {
             rate_e: mean(&rates[..n_e]),
             rate_i: mean(&rates[n_e..]),
             cv_e,
             cv_i,
-            mu_e: a.sums[0] / k,
-            mu_i: a.sums[1] / k,
+            mu_e: i0 + e.synapses[0],
+            mu_i: i0 + i.synapses[0],
             rate_var_e: var(&rates[..n_e]),
             rate_var_i: var(&rates[n_e..]),
-            spikes: a.count.iter().map(|&c| c as u64).sum(),
-            w: a.sums[2] / k,
-            delta0_e: delta0(0..n_e),
-            delta0_i: delta0(n_e..n),
+            spikes: e
+                .neurons
+                .rate
+                .iter()
+                .chain(&i.neurons.rate)
+                .map(|x| (x * r.t_measured).round() as u64)
+                .sum(),
+            w: e.w,
+            delta0_e: e.syn_var[0],
+            delta0_i: i.syn_var[0],
             tau_dec_e: tau_dec(&acf_e, lag_dt),
             tau_dec_i: tau_dec(&acf_i, lag_dt),
-            rate_e_stderr: stderr(0, n_e),
-            rate_i_stderr: stderr(1, n - n_e),
+            rate_e_stderr: stderr(&e.activity, e.n),
+            rate_i_stderr: stderr(&i.activity, i.n),
             n_cv_e,
             n_cv_i,
-            t: t_meas,
+            t: r.t_measured,
             integrator: self.spec.integrator,
             rates,
             cvs,
@@ -669,206 +579,8 @@ pub fn cv_in_windows(
     out
 }
 
-/// One step of the network from t0 = step dt to t1 = t0 + dt; the spikes of the step are left
-/// in `scratch.spikes`.
-fn step(net: &LifNetwork, st: &Stepper, x: &mut LifState, step: u64, scratch: &mut Scratch) {
-    let t0 = step as f64 * st.dt;
-    let t1 = (step + 1) as f64 * st.dt;
-    scratch.flagged.clear();
-    scratch.spikes.clear();
-    update(&st.prop, &mut x.v, &mut x.s, &mut scratch.flagged);
-    if st.tau_ref > 0.0 {
-        refractory(st, x, t0, t1, &mut scratch.spikes);
-    }
-    let n = x.v.len();
-    for &c in &scratch.flagged {
-        let lo = c as usize * CHUNK;
-        for i in lo..(lo + CHUNK).min(n) {
-            if st.tau_ref > 0.0 && x.ref_until[i] > t0 {
-                continue;
-            }
-            if st.exact {
-                // A kick at the end of the last step may have put v0 above threshold.
-                let (v0, s0) = st.prop.invert(x.v[i], x.s[i]);
-                if v0 >= THETA || x.v[i] >= THETA {
-                    fire_exact(st, x, i, t0, v0, s0, t1, &mut scratch.spikes);
-                }
-            } else if x.v[i] >= THETA {
-                x.v[i] = V_RESET;
-                scratch.spikes.push((i as u32, t1));
-                if st.tau_ref > 0.0 {
-                    x.ref_until[i] = t1 + st.tau_ref;
-                    x.refractory.push(i as u32);
-                }
-            }
-        }
-    }
-    deliver(net, st, x, t1, &scratch.spikes);
-}
-
-/// The linear update of every neuron; chunks with a neuron at or above threshold (before or
-/// after the update) are listed. On x86-64 with AVX2 the same code is compiled for AVX2 (4
-/// doubles per vector): the same operations in the same order (no fused multiply-add), hence
-/// the same bits as the baseline build.
-fn update(p: &Propagator, v: &mut [f64], s: &mut [f64], flagged: &mut Vec<u32>) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU reported AVX2 just above.
-        unsafe { update_avx2(p, v, s, flagged) };
-        return;
-    }
-    update_body(p, v, s, flagged)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn update_avx2(p: &Propagator, v: &mut [f64], s: &mut [f64], flagged: &mut Vec<u32>) {
-    update_body(p, v, s, flagged)
-}
-
-#[inline(always)]
-fn update_body(p: &Propagator, v: &mut [f64], s: &mut [f64], flagged: &mut Vec<u32>) {
-    let (a, b, c, d) = (p.a, p.b, p.c, p.d);
-    let chunk = |ci: usize, vc: &mut [f64], sc: &mut [f64], flagged: &mut Vec<u32>| {
-        let mut hit = false;
-        for (vi, si) in vc.iter_mut().zip(sc.iter_mut()) {
-            let nv = a * *vi + b * *si + c;
-            // The old value counts too: the exact scheme's kicks can lift v0 above threshold.
-            hit |= (nv >= THETA) | (*vi >= THETA);
-            *si *= d;
-            *vi = nv;
-        }
-        if hit {
-            flagged.push(ci as u32);
-        }
-    };
-    let mut vs = v.chunks_exact_mut(CHUNK);
-    let mut ss = s.chunks_exact_mut(CHUNK);
-    let mut ci = 0;
-    for (vc, sc) in (&mut vs).zip(&mut ss) {
-        let vc: &mut [f64; CHUNK] = vc.try_into().expect("exact chunk");
-        let sc: &mut [f64; CHUNK] = sc.try_into().expect("exact chunk");
-        chunk(ci, vc, sc, flagged);
-        ci += 1;
-    }
-    chunk(ci, vs.into_remainder(), ss.into_remainder(), flagged);
-}
-
-/// Neurons refractory at the start of the step: clamp v at the reset while refractory; a
-/// neuron released inside the step integrates from its release (exactly, or from the Euler
-/// update that started at the reset value) and may fire.
-fn refractory(st: &Stepper, x: &mut LifState, t0: f64, t1: f64, spikes: &mut Vec<(u32, f64)>) {
-    let list = std::mem::take(&mut x.refractory);
-    let mut keep = Vec::with_capacity(list.len());
-    for &i in &list {
-        let i = i as usize;
-        let until = x.ref_until[i];
-        if until <= t0 {
-            continue;
-        }
-        // A tolerance of 1e-9 dt absorbs the rounding of t0 + k dt.
-        if until >= t1 - 1e-9 * st.dt {
-            x.v[i] = V_RESET;
-            keep.push(i as u32);
-            continue;
-        }
-        if st.exact {
-            let s_rel = x.s[i] * ((t1 - until) / st.tau_s).exp();
-            x.v[i] = V_RESET;
-            fire_exact(st, x, i, until, V_RESET, s_rel, t1, spikes);
-        } else if x.v[i] >= THETA {
-            x.v[i] = V_RESET;
-            spikes.push((i as u32, t1));
-            x.ref_until[i] = t1 + st.tau_ref;
-            keep.push(i as u32);
-        }
-    }
-    // fire_exact may have listed neurons that fired again after their release.
-    keep.append(&mut x.refractory);
-    x.refractory = keep;
-}
-
-/// Exact integration of neuron i from (v, s) at time `from` to t1 with every threshold
-/// crossing on the way: spike at the crossing time, reset, refractory period, continue.
-#[allow(clippy::too_many_arguments)]
-fn fire_exact(
-    st: &Stepper,
-    x: &mut LifState,
-    i: usize,
-    mut from: f64,
-    mut v: f64,
-    mut s: f64,
-    t1: f64,
-    spikes: &mut Vec<(u32, f64)>,
-) {
-    loop {
-        let h = t1 - from;
-        let tc = if v >= THETA {
-            from
-        } else if v_at(v, s, st.i0, st.tau_s, h) >= THETA {
-            from + crossing_time(v, s, st.i0, st.tau_s, h, THETA)
-        } else {
-            x.v[i] = v_at(v, s, st.i0, st.tau_s, h);
-            return;
-        };
-        spikes.push((i as u32, tc));
-        s *= (-(tc - from) / st.tau_s).exp();
-        from = tc;
-        v = V_RESET;
-        if st.tau_ref > 0.0 {
-            let until = tc + st.tau_ref;
-            x.ref_until[i] = until;
-            if !x.refractory.contains(&(i as u32)) {
-                x.refractory.push(i as u32);
-            }
-            if until >= t1 {
-                x.v[i] = V_RESET;
-                return;
-            }
-            s *= (-(until - from) / st.tau_s).exp();
-            from = until;
-        }
-    }
-}
-
-/// Deliver the spikes of the step: jumps of s (and, for the exact scheme, of v) at the end of
-/// the step that equal the effect of the jumps at the spike times; then depression.
-fn deliver(net: &LifNetwork, st: &Stepper, x: &mut LifState, t1: f64, spikes: &[(u32, f64)]) {
-    let n_e = net.n_e();
-    for &(j, tf) in spikes {
-        let j = j as usize;
-        let (to_e, to_i) = net.out_lists(j);
-        let (ke, ki) = if j < n_e {
-            let w = st.w_at(x.w[j], x.w_t[j], tf);
-            x.w[j] = w * (1.0 - st.u);
-            x.w_t[j] = tf;
-            (net.kick_ee * w, net.kick_ie)
-        } else {
-            (net.kick_ei, net.kick_ii)
-        };
-        if st.exact {
-            let r = t1 - tf;
-            let (fs, fv) = ((-r / st.tau_s).exp(), beta(r, st.tau_s));
-            for (targets, k) in [(to_e, ke), (to_i, ki)] {
-                let (ds, dv) = (k * fs, k * fv);
-                for &t in targets {
-                    x.s[t as usize] += ds;
-                    x.v[t as usize] += dv;
-                }
-            }
-        } else {
-            for &t in to_e {
-                x.s[t as usize] += ke;
-            }
-            for &t in to_i {
-                x.s[t as usize] += ki;
-            }
-        }
-    }
-}
-
-/// The `format` tag of LIF checkpoint files.
-pub const LIF_CHECKPOINT_FORMAT: &str = "balnet-lif-checkpoint/1";
+/// The `format` tag of LIF checkpoint files (2: the run on the spiking engine).
+pub const LIF_CHECKPOINT_FORMAT: &str = "balnet-lif-checkpoint/2";
 
 impl crate::checkpoint::Resumable for LifRun {
     type Network = LifNetwork;
@@ -889,7 +601,7 @@ impl crate::checkpoint::Resumable for LifRun {
         &self.spec
     }
     fn step(&self) -> u64 {
-        self.step
+        self.run.step
     }
     fn total_steps(&self) -> u64 {
         LifRun::total_steps(self)
@@ -898,61 +610,10 @@ impl crate::checkpoint::Resumable for LifRun {
         self.spec.dt
     }
     fn inconsistency(&self, fresh: &LifRun) -> Option<String> {
-        let total = self.total_steps();
-        if self.step > total {
-            return Some(format!("step {} beyond the run's {total} steps", self.step));
-        }
-        let (a, f, s, g) = (&self.acc, &fresh.acc, &self.state, &fresh.state);
-        if a.acf_neurons != f.acf_neurons {
-            return Some("the neurons of the autocovariance differ from the run's".into());
-        }
-        let n = g.v.len();
-        if a.raster.iter().any(|&(i, _)| i as usize >= n)
-            || s.refractory.iter().any(|&i| i as usize >= n)
-        {
-            return Some("a neuron index beyond N".into());
-        }
-        let spec = &self.spec;
-        let m = self
-            .step
-            .saturating_sub(spec.transient_steps())
-            .min(spec.measured_steps()) as usize;
-        let samples = m / spec.observe.sample_every;
-        let traced = if spec.observe.traces.is_empty() {
-            0
-        } else {
-            samples
-        };
-        let mut items = vec![
-            ("v", s.v.len(), n),
-            ("s", s.s.len(), g.s.len()),
-            ("w", s.w.len(), g.w.len()),
-            ("w_t", s.w_t.len(), g.w_t.len()),
-            ("ref_until", s.ref_until.len(), g.ref_until.len()),
-            ("the spike counts", a.count.len(), f.count.len()),
-            ("the last spike times", a.last.len(), f.last.len()),
-            ("isi1", a.isi1.len(), f.isi1.len()),
-            ("isi2", a.isi2.len(), f.isi2.len()),
-            ("shift", a.shift.len(), f.shift.len()),
-            ("s1", a.s1.len(), f.s1.len()),
-            ("s2", a.s2.len(), f.s2.len()),
-            ("the samples", a.samples as usize, samples),
-            ("the rate bins", a.bins.len(), samples),
-            (
-                "the autocovariance series",
-                a.acf_data.len(),
-                f.acf_data.len(),
-            ),
-            ("the traces", a.trace_data.len(), f.trace_data.len()),
-            ("the trace times", a.trace_t.len(), traced),
-        ];
-        items.extend(
-            a.acf_data
-                .iter()
-                .map(|d| ("an autocovariance series", d.len(), samples)),
-        );
-        items.extend(a.trace_data.iter().map(|d| ("a trace", d.len(), traced)));
-        crate::checkpoint::length_mismatch(&items)
+        self.run.inconsistency(&fresh.run)
+    }
+    fn restore(&mut self, fresh: &LifRun) {
+        self.engine = fresh.engine.clone();
     }
     fn seconds_per_step(&self, net: &LifNetwork) -> f64 {
         // Spikes per step: N times a rate of the order of 0.1 per tau_m (Figs. 10-11).

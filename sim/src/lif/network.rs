@@ -1,26 +1,23 @@
-//! The LIF network's connectivity, transposed for spike delivery, and its kick sizes.
+//! The LIF network of Eqs. 62-64 as a configuration of the spiking engine: its connectivity,
+//! its kick sizes, and the engine network a run of it builds.
 
 use theory::{Params, Transfer};
 
 use crate::connectivity::{Block, Connectivity};
 use crate::error::SimError;
+use crate::graphs::Rows;
 use crate::network::RateNetwork;
+use crate::spiking::depression::{Depression, DepressionScheme};
+use crate::spiking::neuron::{Lif, LifScheme, Model, Synapse};
+use crate::spiking::{Delay, Graph, Init, Population, Pre, Projection, Spec};
 
-/// The spiking network of Eqs. 62-64 on a fixed in-degree [`Connectivity`].
-///
-/// Spike delivery touches only the out-going lists of the neurons that fired, so the
-/// connectivity is stored transposed: for presynaptic neuron j, `targets[ptr[j]..mid[j]]` are
-/// its excitatory postsynaptic neurons and `targets[mid[j]..ptr[j + 1]]` its inhibitory ones
-/// (global indices, E first), each list sorted. Weights are constant per block, so only
-/// indices are stored.
+/// The spiking network of Eqs. 62-64 on a fixed in-degree [`Connectivity`] (the rate
+/// network's graph and parameters), with the kick sizes of its four blocks.
 #[derive(Clone, Debug)]
 pub struct LifNetwork {
     /// The rate network on the same graph and parameters (for the theory comparison and the
     /// fingerprint).
     pub rate: RateNetwork,
-    pub(crate) ptr: Vec<u32>,
-    pub(crate) mid: Vec<u32>,
-    pub(crate) targets: Vec<u32>,
     /// Jumps of s = tau_m J0 E (Eq. 62) per presynaptic spike, by block: J / tau_syn with the
     /// |J| of Eq. 3 (J0 included) and the sign of inhibition applied once (see docs/ERRATA.md):
     /// E<-E (times w_j), E<-I (negative), I<-E, I<-I (negative).
@@ -53,63 +50,12 @@ impl LifNetwork {
         }
         conn.validate()?;
         let s = conn.sizes;
-        let n = s.n();
-        if n > u32::MAX as usize || s.synapses() > u32::MAX as usize {
+        if s.n() > u32::MAX as usize || s.synapses() > u32::MAX as usize {
             return Err(SimError::Invalid {
                 name: "n",
-                value: n as f64,
+                value: s.n() as f64,
                 range: "N (K_E + K_I) < 2^32 synapses for the spiking network",
             });
-        }
-        // Out-degrees: count, prefix sums, fill in postsynaptic order (so lists are sorted).
-        let mut count_e = vec![0u32; n];
-        let mut count_i = vec![0u32; n];
-        for b in Block::ALL {
-            let (rows, _, k) = b.shape(&s);
-            let ix = conn.block(b);
-            let pre_off = if matches!(b, Block::EE | Block::IE) {
-                0
-            } else {
-                s.n_e
-            };
-            let counts = if matches!(b, Block::EE | Block::EI) {
-                &mut count_e
-            } else {
-                &mut count_i
-            };
-            for e in 0..rows * k {
-                counts[pre_off + ix.get(e)] += 1;
-            }
-        }
-        let mut ptr = vec![0u32; n + 1];
-        let mut mid = vec![0u32; n];
-        for j in 0..n {
-            mid[j] = ptr[j] + count_e[j];
-            ptr[j + 1] = mid[j] + count_i[j];
-        }
-        let mut fill_e: Vec<u32> = ptr[..n].to_vec();
-        let mut fill_i: Vec<u32> = mid.clone();
-        let mut targets = vec![0u32; s.synapses()];
-        for b in Block::ALL {
-            let (rows, _, k) = b.shape(&s);
-            let ix = conn.block(b);
-            let pre_off = if matches!(b, Block::EE | Block::IE) {
-                0
-            } else {
-                s.n_e
-            };
-            let (post_off, fill) = if matches!(b, Block::EE | Block::EI) {
-                (0, &mut fill_e)
-            } else {
-                (s.n_e, &mut fill_i)
-            };
-            for i in 0..rows {
-                for e in i * k..(i + 1) * k {
-                    let j = pre_off + ix.get(e);
-                    targets[fill[j] as usize] = (post_off + i) as u32;
-                    fill[j] += 1;
-                }
-            }
         }
         let rate = RateNetwork::new(conn, params);
         let tau_s = params.tau_syn;
@@ -119,9 +65,6 @@ impl LifNetwork {
             kick_ie: rate.j_ie / tau_s,
             kick_ii: -rate.j_ii / tau_s,
             rate,
-            ptr,
-            mid,
-            targets,
         })
     }
 
@@ -135,14 +78,95 @@ impl LifNetwork {
         self.rate.n()
     }
 
-    /// The excitatory and the inhibitory postsynaptic targets of neuron j.
-    pub fn out_lists(&self, j: usize) -> (&[u32], &[u32]) {
-        let (a, m, b) = (
-            self.ptr[j] as usize,
-            self.mid[j] as usize,
-            self.ptr[j + 1] as usize,
-        );
-        (&self.targets[a..m], &self.targets[m..b])
+    /// The excitatory and the inhibitory postsynaptic targets of neuron j (global indices, E
+    /// first, ascending). A scan of the whole graph: for tests and inspection.
+    pub fn out_lists(&self, j: usize) -> (Vec<u32>, Vec<u32>) {
+        let s = self.rate.conn.sizes;
+        let (mut to_e, mut to_i) = (Vec::new(), Vec::new());
+        for b in Block::ALL {
+            let (rows, _, k) = b.shape(&s);
+            let pre_e = matches!(b, Block::EE | Block::IE);
+            let post_e = matches!(b, Block::EE | Block::EI);
+            if pre_e != (j < s.n_e) {
+                continue;
+            }
+            let local = if pre_e { j } else { j - s.n_e };
+            let ix = self.rate.conn.block(b);
+            for i in 0..rows {
+                if (i * k..(i + 1) * k).any(|e| ix.get(e) == local) {
+                    if post_e {
+                        to_e.push(i as u32);
+                    } else {
+                        to_i.push((s.n_e + i) as u32);
+                    }
+                }
+            }
+        }
+        (to_e, to_i)
+    }
+
+    /// The engine's network spec: populations E and I of [`Lif`] neurons (tau = 1, threshold
+    /// 1, reset 0, mu = I0) with one current channel s (tau_syn), E with depression (u,
+    /// tau_D); the four blocks as projections with delay 0 (a spike reaches its targets at the
+    /// end of its step, as in paper 001's code), E->E depressed.
+    pub fn engine_spec(&self, dt: f64, scheme: LifScheme, tau_ref: f64) -> Spec {
+        let p = self.params();
+        let s = self.rate.conn.sizes;
+        let lif = Lif {
+            tau: 1.0,
+            v_th: super::THETA,
+            v_re: super::V_RESET,
+            mu: p.i0,
+            sigma: 0.0,
+            tau_ref,
+            scheme,
+        };
+        let depression = Depression {
+            u: p.u,
+            tau_d: p.tau_d,
+            scheme: if scheme == LifScheme::Euler {
+                DepressionScheme::Euler
+            } else {
+                DepressionScheme::Exact
+            },
+        };
+        let pop = |name: &str, n, depression| Population {
+            name: name.into(),
+            n,
+            model: Model::Lif(lif),
+            channels: vec![Synapse::Current { tau: p.tau_syn }],
+            init: Init::Value { v: 0.0 },
+            depression,
+        };
+        let rows = |b: Block| {
+            let (n_rows, _, k) = b.shape(&s);
+            let ix = self.rate.conn.block(b);
+            let mut list: Vec<Vec<u32>> = (0..n_rows)
+                .map(|i| (i * k..(i + 1) * k).map(|e| ix.get(e) as u32).collect())
+                .collect();
+            list.iter_mut().for_each(|r| r.sort_unstable());
+            Graph::Rows(Rows::from_rows(list))
+        };
+        let proj = |b: Block, pre: usize, post: usize, weight: f64, depressed: bool| Projection {
+            pre: Pre::Population(pre),
+            post,
+            channel: 0,
+            weight,
+            graph: rows(b),
+            delay: Delay::Fixed { d: 0.0 },
+            depressed,
+        };
+        Spec {
+            dt,
+            populations: vec![pop("E", s.n_e, Some(depression)), pop("I", s.n_i, None)],
+            sources: Vec::new(),
+            projections: vec![
+                proj(Block::EE, 0, 0, self.kick_ee, true),
+                proj(Block::EI, 1, 0, self.kick_ei, false),
+                proj(Block::IE, 0, 1, self.kick_ie, false),
+                proj(Block::II, 1, 1, self.kick_ii, false),
+            ],
+        }
     }
 }
 
@@ -150,51 +174,6 @@ impl LifNetwork {
 mod tests {
     use super::*;
     use crate::connectivity::{Autapses, Sizes};
-
-    #[test]
-    fn transposed_lists_are_the_in_degree_lists_turned_around() {
-        let p = Params {
-            n: 600.0,
-            ..Params::lif_paper()
-        };
-        let conn =
-            Connectivity::generate(Sizes::massive(&p).unwrap(), 3, Autapses::Allowed).unwrap();
-        let net = LifNetwork::new(conn.clone(), p).unwrap();
-        let s = conn.sizes;
-        // Every (post i, pre j) of every block appears exactly once in j's out-list.
-        let mut from_in = Vec::new();
-        for b in Block::ALL {
-            let (rows, _, k) = b.shape(&s);
-            let pre_off = if matches!(b, Block::EE | Block::IE) {
-                0
-            } else {
-                s.n_e
-            };
-            let post_off = if matches!(b, Block::EE | Block::EI) {
-                0
-            } else {
-                s.n_e
-            };
-            for i in 0..rows {
-                for e in i * k..(i + 1) * k {
-                    from_in.push((pre_off + conn.block(b).get(e), post_off + i));
-                }
-            }
-        }
-        let mut from_out = Vec::new();
-        for j in 0..s.n() {
-            let (e, i) = net.out_lists(j);
-            assert!(e.iter().all(|&t| (t as usize) < s.n_e));
-            assert!(i.iter().all(|&t| (t as usize) >= s.n_e));
-            assert!(e.windows(2).all(|w| w[0] < w[1]) && i.windows(2).all(|w| w[0] < w[1]));
-            for &t in e.iter().chain(i) {
-                from_out.push((j, t as usize));
-            }
-        }
-        from_in.sort_unstable();
-        from_out.sort_unstable();
-        assert_eq!(from_in, from_out);
-    }
 
     #[test]
     fn needs_the_lif_transfer_function_in_units_of_tau_m() {

@@ -177,6 +177,7 @@ impl Params {
                 lo: -75.0,
                 hi: -60.0,
             },
+            depression: None,
         };
         let train = if self.c > 0.0 {
             Train::Mip {
@@ -209,6 +210,7 @@ impl Params {
                 weight: self.weight(j, channel),
                 graph: er.clone(),
                 delay: Delay::Fixed { d: 0.0 },
+                depressed: false,
             })
             .collect();
         Ok(Spec {
@@ -236,6 +238,9 @@ impl Params {
             pop_bin: 1.0,
             synapses: true,
             raster: false,
+            syn_every: 0.0,
+            probes: Vec::new(),
+            traces: Vec::new(),
         }
     }
 }

@@ -25,10 +25,11 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::aligned::AlignedVec;
 use super::input::{PoissonCursor, SourceState};
 use super::network::{Init, Network, Pre};
-use super::neuron::{ChunkState, StepInput};
-use super::observe::{ChunkObs, Grid, Observe};
+use super::neuron::{ChunkState, Spikes, StepInput};
+use super::observe::{ChunkObs, Grid, Observe, Sampling};
 use crate::error::SimError;
 use crate::streams;
 
@@ -48,8 +49,8 @@ pub struct ChunkRun {
     pub ring: Vec<Vec<f64>>,
     pub rng: ChaCha8Rng,
     pub obs: ChunkObs,
-    /// The chunk's spikes of the last step done (local indices).
-    pub last_spikes: Vec<u32>,
+    /// The chunk's spikes of the last step done.
+    pub last_spikes: Spikes,
 }
 
 /// A run of a [`Network`]: everything that changes, so that it can be saved and resumed.
@@ -66,6 +67,20 @@ pub struct SpikingRun {
     pub drive: Vec<f64>,
     /// The seed of the run's own randomness (initial state, noise, input trains).
     pub seed: u64,
+    /// Threads are added only while each gets at least this many neurons (0: as many
+    /// threads as rayon's pool and the chunks allow). Never changes results.
+    #[serde(skip, default = "default_neurons_per_thread")]
+    pub neurons_per_thread: usize,
+}
+
+/// Each thread costs a barrier per step; below about 6000 neurons per thread that costs more
+/// than the thread saves. Measured: the LIF network of Eqs. 62-64 at N = 5000 (a 2 us step)
+/// ran 2.3 ms per tau_m on one thread and 3.3 ms on two; paper 002's EIF network at
+/// N = 15000 (7500 per thread) ran 1.9-2.0 times faster on two.
+pub const NEURONS_PER_THREAD: usize = 6000;
+
+fn default_neurons_per_thread() -> usize {
+    NEURONS_PER_THREAD
 }
 
 impl SpikingRun {
@@ -114,24 +129,36 @@ impl SpikingRun {
                     .iter()
                     .map(|s| {
                         if s.has_state() {
-                            vec![0.0; len]
+                            AlignedVec::filled(0.0, len)
                         } else {
-                            Vec::new()
+                            AlignedVec::default()
                         }
                     })
                     .collect();
                 let mut noise = ChaCha8Rng::seed_from_u64(seed);
                 noise.set_stream(streams::chunk_noise(c));
+                let depressed = pop.depression.is_some();
+                let info = net.chunks[c];
                 chunks.push(ChunkRun {
                     state: ChunkState {
-                        v,
+                        v: v.into(),
                         syn,
-                        refractory: vec![0; len],
+                        refractory: vec![0.0; len],
+                        w: if depressed {
+                            vec![1.0; len]
+                        } else {
+                            Vec::new()
+                        },
+                        w_t: if depressed {
+                            vec![0.0; len]
+                        } else {
+                            Vec::new()
+                        },
                     },
                     ring: vec![vec![0.0; (r - 1) * len]; pop.channels.len()],
                     rng: noise,
-                    obs: ChunkObs::new(&spec.observe, &grid, len, pop.channels.len()),
-                    last_spikes: Vec::new(),
+                    obs: ChunkObs::new(&spec.observe, &grid, info, pop.channels.len()),
+                    last_spikes: Spikes::default(),
                 });
             }
         }
@@ -151,6 +178,7 @@ impl SpikingRun {
             sources,
             drive: vec![0.0; net.spec.populations.len()],
             seed,
+            neurons_per_thread: NEURONS_PER_THREAD,
         })
     }
 
@@ -182,7 +210,7 @@ impl SpikingRun {
         for (c, ch) in self.chunks.iter_mut().enumerate() {
             let info = net.chunks[c];
             let nch = net.spec.populations[info.pop].channels.len();
-            ch.obs = ChunkObs::new(&o, &grid, info.len(), nch);
+            ch.obs = ChunkObs::new(&o, &grid, info, nch);
         }
         self.grid = grid;
         Ok(())
@@ -192,13 +220,21 @@ impl SpikingRun {
         self.grid.total
     }
 
-    /// Advance to step `until` (at most the total) on `rayon::current_num_threads()` threads.
+    /// Advance to step `until` (at most the total) on `rayon::current_num_threads()` threads at
+    /// most, one per chunk at most, and one per [`SpikingRun::neurons_per_thread`] neurons.
     pub fn advance_to(&mut self, net: &Network, until: u64) -> Result<(), SimError> {
         let until = until.min(self.grid.total);
         if until <= self.step {
             return Ok(());
         }
-        let threads = rayon::current_num_threads().clamp(1, net.chunks.len());
+        let neurons: usize = net.chunks.iter().map(|c| c.len()).sum();
+        let by_size = neurons
+            .checked_div(self.neurons_per_thread)
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let threads = rayon::current_num_threads()
+            .min(by_size)
+            .clamp(1, net.chunks.len());
         // Chunks to threads, largest first onto the least loaded thread (any assignment
         // gives the same bits: every target sums its arrivals in spike order).
         let mut order: Vec<usize> = (0..net.chunks.len()).collect();
@@ -297,6 +333,26 @@ fn scatter_add(slot: &mut [f64], targets: &[u16], w: f64) {
     }
 }
 
+/// `x[t] += a` and `v[t] += b` for every t of `targets` (a timed arrival on a current
+/// channel: one pass over the list).
+#[inline(always)]
+fn scatter_add2(x: &mut [f64], v: &mut [f64], targets: &[u16], a: f64, b: f64) {
+    let Some(&max) = targets.last() else {
+        return;
+    };
+    assert!(
+        (max as usize) < x.len() && (max as usize) < v.len(),
+        "target beyond its chunk"
+    );
+    for &t in targets {
+        // SAFETY: t <= max < both lengths (asserted above; the list is ascending).
+        unsafe {
+            *x.get_unchecked_mut(t as usize) += a;
+            *v.get_unchecked_mut(t as usize) += b;
+        }
+    }
+}
+
 /// Ask the CPU to fetch the first 256 bytes of `targets` from `at` (no effect elsewhere than
 /// on x86_64; never faults).
 #[inline(always)]
@@ -333,7 +389,7 @@ fn find_divergent(chunks: &[ChunkRun], net: &Network) -> (usize, usize, f64) {
 
 /// Spike lists per chunk and parity of the step (module docs).
 struct Board {
-    lists: Vec<[UnsafeCell<Vec<u32>>; 2]>,
+    lists: Vec<[UnsafeCell<Spikes>; 2]>,
 }
 
 // SAFETY: list (c, n mod 2) is written only by the owner of chunk c during step n and read by
@@ -348,9 +404,9 @@ impl Board {
             .map(|c| {
                 let prev = c.last_spikes.clone();
                 if step % 2 == 1 {
-                    [UnsafeCell::new(prev), UnsafeCell::new(Vec::new())]
+                    [UnsafeCell::new(prev), UnsafeCell::new(Spikes::default())]
                 } else {
-                    [UnsafeCell::new(Vec::new()), UnsafeCell::new(prev)]
+                    [UnsafeCell::new(Spikes::default()), UnsafeCell::new(prev)]
                 }
             })
             .collect();
@@ -360,13 +416,13 @@ impl Board {
     ///
     /// # Safety
     /// Only during step n + 1 (module docs).
-    unsafe fn read(&self, c: usize, n: u64) -> &[u32] {
+    unsafe fn read(&self, c: usize, n: u64) -> &Spikes {
         unsafe { &*self.lists[c][(n % 2) as usize].get() }
     }
     /// # Safety
     /// Only by the owner of chunk c during step n.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn write(&self, c: usize, n: u64) -> &mut Vec<u32> {
+    unsafe fn write(&self, c: usize, n: u64) -> &mut Spikes {
         unsafe { &mut *self.lists[c][(n % 2) as usize].get() }
     }
     fn take_last(&self, chunks: &mut [ChunkRun], steps_done: u64) {
@@ -403,6 +459,9 @@ impl SpinBarrier {
         }
     }
     fn wait(&self) {
+        if self.n == 1 {
+            return;
+        }
         let gen_now = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
@@ -450,6 +509,20 @@ impl Worker<'_> {
         let net = self.net;
         let dt = net.spec.dt;
         let r = (net.max_delay + 1) as u64;
+        // Per population: the model's step constants and the depression recovery rate.
+        let prepared: Vec<Vec<f64>> = net
+            .spec
+            .populations
+            .iter()
+            .zip(self.drive)
+            .map(|(p, &d)| p.model.as_dyn().prepare(dt, &p.channels, d))
+            .collect();
+        let w_rates: Vec<Option<f64>> = net
+            .spec
+            .populations
+            .iter()
+            .map(|p| p.depression.map(|d| d.rate(dt)))
+            .collect();
         let mut cursors: Vec<Option<PoissonCursor>> = self
             .sources
             .iter()
@@ -457,6 +530,11 @@ impl Worker<'_> {
             .map(|(st, src)| PoissonCursor::new(st, src, dt))
             .collect();
         let mut src_lists: Vec<Vec<u32>> = vec![Vec::new(); self.sources.len()];
+        // (pre, post population, channel), the step they are for, the jumps of each timed
+        // spike of that step.
+        type Key = (usize, usize, usize);
+        type Jumps = Vec<(f64, f64)>;
+        let mut arrivals: Vec<(Key, u64, Jumps)> = Vec::new();
         for n in start..until {
             // The sources' spikes of step n - 1.
             for (s, list) in src_lists.iter_mut().enumerate() {
@@ -488,7 +566,7 @@ impl Worker<'_> {
                                 for pc in net.population_chunks(p) {
                                     let lo = net.chunks[pc].lo;
                                     // SAFETY: step n reads step n - 1's lists.
-                                    for &k in unsafe { self.board.read(pc, n - 1) } {
+                                    for &k in unsafe { &self.board.read(pc, n - 1).idx } {
                                         touch(lo + k as usize);
                                     }
                                 }
@@ -498,6 +576,7 @@ impl Worker<'_> {
                     }
                 }
             }
+            let tick = self.grid.tick(n);
             for (c, ch) in mine.iter_mut() {
                 let c = *c;
                 let info = net.chunks[c];
@@ -521,20 +600,26 @@ impl Worker<'_> {
                         }
                     }
                 }
-                // 2. Delivery of step n - 1's spikes.
+                // 2. Delivery of step n - 1's spikes: weight w, times the spike's efficacy on
+                // a depressed projection; a timed spike onto a timed model arrives as the jumps
+                // of `NeuronModel::arrival` (delay 0 only: `Spec::validate`).
                 if n > 0 {
+                    let model = pop.model.as_dyn();
                     for f in &net.fanouts[c] {
                         let pr = &net.spec.projections[f.projection];
                         let w = pr.weight;
+                        let channel = &pop.channels[pr.channel];
                         let ring = &mut ch.ring[pr.channel];
                         let measuring = n >= self.grid.on;
                         let inputs = &mut ch.obs.inputs[pr.channel];
-                        let now: &mut [f64] = if pop.channels[pr.channel].has_state() {
-                            &mut ch.state.syn[pr.channel]
+                        let ChunkState { v, syn, .. } = &mut ch.state;
+                        let mut no_v: [f64; 0] = [];
+                        let (now, v_now): (&mut [f64], &mut [f64]) = if channel.has_state() {
+                            (&mut syn[pr.channel], v)
                         } else {
-                            &mut ch.state.v
+                            (v, &mut no_v)
                         };
-                        let mut deliver = |j: usize| {
+                        let mut deliver = |j: usize, w: f64, fx: f64, fv: f64| {
                             let (a, b) = (f.offsets[j] as usize, f.offsets[j + 1] as usize);
                             if measuring {
                                 *inputs += w * (b - a) as f64;
@@ -546,7 +631,17 @@ impl Worker<'_> {
                                     let base = ring_slot(n + f.delay as u64, r) * len;
                                     &mut ring[base..base + len]
                                 };
-                                scatter_add(slot, &f.targets[a..b], w);
+                                if fv != 0.0 && f.delay == 0 {
+                                    scatter_add2(
+                                        &mut now[..len],
+                                        &mut v_now[..len],
+                                        &f.targets[a..b],
+                                        w * fx,
+                                        w * fv,
+                                    );
+                                } else {
+                                    scatter_add(slot, &f.targets[a..b], w * fx);
+                                }
                             } else {
                                 for (&t, &d) in f.targets[a..b].iter().zip(&f.delays[a..b]) {
                                     if d == 0 {
@@ -559,17 +654,52 @@ impl Worker<'_> {
                         };
                         match pr.pre {
                             Pre::Population(p) => {
+                                let timed =
+                                    model.timed() && net.spec.populations[p].model.as_dyn().timed();
+                                // The jumps of timed spikes, once per step for every chunk of
+                                // the target population (three exponentials per spike).
+                                let factors: &[(f64, f64)] = if timed {
+                                    let key = (p, info.pop, pr.channel);
+                                    let at = match arrivals.iter().position(|a| a.0 == key) {
+                                        Some(i) => i,
+                                        None => {
+                                            arrivals.push((key, u64::MAX, Vec::new()));
+                                            arrivals.len() - 1
+                                        }
+                                    };
+                                    let (_, done, f) = &mut arrivals[at];
+                                    if *done != n {
+                                        f.clear();
+                                        for pc in net.population_chunks(p) {
+                                            // SAFETY: step n reads step n - 1's lists.
+                                            let sp = unsafe { self.board.read(pc, n - 1) };
+                                            f.extend((0..sp.len()).map(|i| {
+                                                model.arrival(channel, dt - sp.time(i, dt))
+                                            }));
+                                        }
+                                        *done = n;
+                                    }
+                                    &arrivals[at].2
+                                } else {
+                                    &[]
+                                };
+                                let mut m = 0;
                                 for pc in net.population_chunks(p) {
                                     let lo = net.chunks[pc].lo;
                                     // SAFETY: step n reads step n - 1's lists.
-                                    for &k in unsafe { self.board.read(pc, n - 1) } {
-                                        deliver(lo + k as usize);
+                                    let sp = unsafe { self.board.read(pc, n - 1) };
+                                    for (i, &k) in sp.idx.iter().enumerate() {
+                                        let we = if pr.depressed { w * sp.eff[i] } else { w };
+                                        let (fx, fv) =
+                                            factors.get(m).copied().unwrap_or((1.0, 0.0));
+                                        m += 1;
+                                        deliver(lo + k as usize, we, fx, fv);
                                     }
                                 }
                             }
                             Pre::Source(s) => {
                                 for &j in &src_lists[s] {
-                                    deliver(j as usize);
+                                    deliver(j as usize, w, 1.0, 0.0);
                                 }
                             }
                         }
@@ -586,10 +716,23 @@ impl Worker<'_> {
                         channels: &pop.channels,
                         rng: &mut ch.rng,
                         drive: self.drive[info.pop],
+                        prepared: Some(&prepared[info.pop]),
                     },
                     &mut ch.state,
                     spikes,
                 );
+                // Depression: each spike carries its neuron's efficacy, which then drops.
+                let w_rate = w_rates[info.pop];
+                if let (Some(dep), Some(rate)) = (&pop.depression, w_rate) {
+                    let t0 = n as f64 * dt;
+                    for i in 0..spikes.idx.len() {
+                        let k = spikes.idx[i] as usize;
+                        let t = t0 + spikes.time(i, dt);
+                        let st = &mut ch.state;
+                        let e = dep.spike(rate, &mut st.w[k], &mut st.w_t[k], t);
+                        spikes.eff.push(e);
+                    }
+                }
                 // 4. Observers; a divergence check every 64 steps.
                 ch.obs.record(
                     &self.spec.observe,
@@ -597,11 +740,26 @@ impl Worker<'_> {
                     n,
                     &ch.state,
                     spikes,
-                    pop.model.as_dyn().v_threshold(),
+                    Sampling {
+                        dt,
+                        v_th: pop.model.as_dyn().v_threshold(),
+                        w_rate,
+                        tick,
+                    },
                 );
                 if n % 64 == 63 || n + 1 == until {
-                    let bad = ch.state.v.iter().any(|v| v.is_nan() || *v == f64::INFINITY)
-                        || ch.state.syn.iter().flatten().any(|g| !g.is_finite());
+                    // NaN or +inf in V (-inf is the theta neuron's reset), NaN or inf in a
+                    // synaptic variable: folds without a branch, so that they vectorise.
+                    let bad = ch
+                        .state
+                        .v
+                        .iter()
+                        .fold(false, |a, &v| a | v.is_nan() | (v == f64::INFINITY))
+                        || ch
+                            .state
+                            .syn
+                            .iter()
+                            .any(|s| s.iter().fold(false, |a, &g| a | !g.is_finite()));
                     if bad {
                         self.failed.fetch_min(n, Ordering::SeqCst);
                     }

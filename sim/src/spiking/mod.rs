@@ -15,12 +15,21 @@
 //! 16 threads in `tests/spiking_engine.rs`). Runs are [`crate::checkpoint::Resumable`]: a run
 //! saved and resumed gives the bits of an uninterrupted one.
 //!
+//! Short-term depression ([`depression`]) scales chosen projections by a per-presynaptic
+//! efficacy carried with each spike; a timed model ([`neuron::LifScheme::Timed`]) carries
+//! each spike's time inside its step, and timed targets take the arrival as it would have
+//! acted at that time ([`neuron::NeuronModel::arrival`]).
+//!
 //! Model configurations: [`eif_balanced`] (paper 002's current- and conductance-based EIF
-//! network).
+//! network), [`crate::lif`] (paper 001's network of Eqs. 62-64), [`crate::lif_ssn`] (paper
+//! 004's).
 
+pub mod aligned;
+pub mod depression;
 pub mod eif_balanced;
 pub mod engine;
 pub mod input;
+pub mod membrane;
 pub mod network;
 pub mod neuron;
 pub mod observe;
@@ -46,6 +55,12 @@ pub struct Results {
     /// (time, population, neuron) of every spike after `t_on` when the raster was asked for.
     pub raster: Vec<(f64, u32, u32)>,
     pub synapses: usize,
+    /// The synaptic samples of [`Observe::probes`] and [`Observe::traces`], in their order
+    /// (sample m at time t_on + (m + 1) `syn_every`).
+    #[serde(skip)]
+    pub probes: Vec<Vec<f64>>,
+    #[serde(skip)]
+    pub traces: Vec<Vec<[f64; 3]>>,
 }
 
 impl Network {
@@ -78,6 +93,8 @@ impl SpikingRun {
             let mut series: Vec<Vec<u16>> = Vec::new();
             let mut pop_counts = vec![0u64; g.pop_bins()];
             let mut syn = vec![0.0; pop.channels.len()];
+            let mut syn_var = vec![0.0; pop.channels.len()];
+            let mut w_sum = 0.0;
             for c in net.population_chunks(p) {
                 let ch = &self.chunks[c];
                 let ob = &ch.obs;
@@ -110,16 +127,20 @@ impl SpikingRun {
                     *a += b as u64;
                 }
                 if ob.syn_steps > 0 {
-                    for (s, sums) in syn.iter_mut().zip(&ob.syn_sum) {
-                        *s += sums.iter().sum::<f64>();
+                    let m = ob.syn_steps as f64;
+                    for (c, sums) in ob.syn_sum.iter().enumerate() {
+                        syn[c] += sums.iter().sum::<f64>();
+                        for ((&sum, &shift), &sum2) in
+                            sums.iter().zip(&ob.syn_shift[c]).zip(&ob.syn_sum2[c])
+                        {
+                            let d = sum / m - shift;
+                            syn_var[c] += (sum2 / m - d * d).max(0.0);
+                        }
                     }
+                    w_sum += ob.w_sum;
                 }
-                for &(step, k) in &ob.raster {
-                    raster.push((
-                        (step + 1) as f64 * dt,
-                        p as u32,
-                        (net.chunks[c].lo + k as usize) as u32,
-                    ));
+                for &(time, k) in &ob.raster {
+                    raster.push((time, p as u32, (net.chunks[c].lo + k as usize) as u32));
                 }
             }
             let mut inputs = vec![0.0; pop.channels.len()];
@@ -141,16 +162,30 @@ impl SpikingRun {
                 })
                 .collect();
             let steps = self.chunks[net.first_chunk[p]].obs.syn_steps;
-            let synapses = syn
+            let per_sample = |s: &f64| {
+                if steps > 0 {
+                    s / (steps as f64 * pop.n as f64)
+                } else {
+                    f64::NAN
+                }
+            };
+            let synapses = syn.iter().map(per_sample).collect();
+            let syn_var = syn_var
                 .iter()
-                .map(|s| {
-                    if steps > 0 {
-                        s / (steps as f64 * pop.n as f64)
+                .zip(&pop.channels)
+                .map(|(v, ch)| {
+                    if steps > 0 && ch.has_state() {
+                        v / pop.n as f64
                     } else {
                         f64::NAN
                     }
                 })
                 .collect();
+            let w = if pop.depression.is_some() {
+                per_sample(&w_sum)
+            } else {
+                f64::NAN
+            };
             let count_corr = observe::mean_pair_correlation(
                 series.iter().map(|s| s.as_slice()),
                 windows,
@@ -179,7 +214,10 @@ impl SpikingRun {
                 count_corr,
                 synchrony,
                 synapses,
+                syn_var,
+                w,
                 inputs,
+                activity: pop_counts,
                 neurons,
             });
         }
@@ -189,6 +227,8 @@ impl SpikingRun {
             windows,
             o.min_spikes,
         );
+        let probes = self.series(net, &o.probes, |ob| &ob.probes);
+        let traces = self.series(net, &o.traces, |ob| &ob.traces);
         Results {
             t: self.grid.total as f64 * dt,
             t_measured,
@@ -196,12 +236,38 @@ impl SpikingRun {
             count_corr,
             raster,
             synapses: net.synapses(),
+            probes,
+            traces,
         }
     }
 }
 
+impl SpikingRun {
+    /// The samples of each (population, neuron) of `list` from the chunk holding it (`of`
+    /// picks the probes or the traces); empty if none.
+    fn series<T: Clone>(
+        &self,
+        net: &Network,
+        list: &[(usize, usize)],
+        of: impl Fn(&observe::ChunkObs) -> &Vec<(u32, Vec<T>)>,
+    ) -> Vec<Vec<T>> {
+        list.iter()
+            .map(|&(p, k)| {
+                net.population_chunks(p)
+                    .find(|&c| net.chunks[c].lo <= k && k < net.chunks[c].hi)
+                    .and_then(|c| {
+                        let local = (k - net.chunks[c].lo) as u32;
+                        of(&self.chunks[c].obs).iter().find(|x| x.0 == local)
+                    })
+                    .map(|x| x.1.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
 /// The `format` tag of the engine's checkpoint files.
-pub const CHECKPOINT_FORMAT: &str = "balnet-spiking-checkpoint/1";
+pub const CHECKPOINT_FORMAT: &str = "balnet-spiking-checkpoint/2";
 
 impl Resumable for SpikingRun {
     type Network = Network;
@@ -272,16 +338,43 @@ impl Resumable for SpikingRun {
                     o.syn_sum.len(),
                     o.pop_counts.len(),
                     o.inputs.len(),
+                    c.state.w.len(),
+                    c.state.w_t.len(),
+                    o.syn_shift.len(),
+                    o.syn_sum2.len(),
+                    o.probes.len(),
+                    o.traces.len(),
                 ];
-                v.extend(c.state.syn.iter().map(Vec::len));
+                v.extend(c.state.syn.iter().map(|s| s.len()));
                 v.extend(c.ring.iter().map(Vec::len));
                 v.extend(o.syn_sum.iter().map(Vec::len));
+                v.extend(o.syn_shift.iter().map(Vec::len));
+                v.extend(o.syn_sum2.iter().map(Vec::len));
+                // Probe and trace series hold one sample per synaptic sample (0 if so).
+                let samples = o.syn_steps as usize;
+                v.extend(o.probes.iter().map(|p| usize::from(p.1.len() != samples)));
+                v.extend(o.traces.iter().map(|p| usize::from(p.1.len() != samples)));
                 v
             };
+            let sp = &a.last_spikes;
+            let keys = |c: &engine::ChunkRun| -> Vec<u32> {
+                let o = &c.obs;
+                o.probes
+                    .iter()
+                    .map(|p| p.0)
+                    .chain(o.traces.iter().map(|p| p.0))
+                    .collect()
+            };
+            if (!sp.at.is_empty() && sp.at.len() != sp.idx.len())
+                || (!sp.eff.is_empty() && sp.eff.len() != sp.idx.len())
+                || keys(a) != keys(b)
+            {
+                return Some("the last step's spikes or the probes are inconsistent".into());
+            }
             if lens(a) != lens(b) {
                 return Some("an array of a chunk has the wrong length".into());
             }
-            if a.last_spikes.iter().any(|&k| k as usize >= n)
+            if a.last_spikes.idx.iter().any(|&k| k as usize >= n)
                 || a.obs.raster.iter().any(|&(_, k)| k as usize >= n)
             {
                 return Some("a spike names a neuron beyond its chunk".into());

@@ -21,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::depression::Depression;
 use super::input::Source;
 use super::neuron::{MAX_CHANNELS, Model, Synapse};
 use crate::error::SimError;
@@ -53,6 +54,9 @@ pub struct Population {
     /// Receptor channels; projections name one by index.
     pub channels: Vec<Synapse>,
     pub init: Init,
+    /// Short-term depression of the population's depressing projections (None: none).
+    #[serde(default)]
+    pub depression: Option<Depression>,
 }
 
 /// Where a projection's spikes come from.
@@ -100,6 +104,10 @@ pub struct Projection {
     pub weight: f64,
     pub graph: Graph,
     pub delay: Delay,
+    /// Each spike's weight is scaled by its neuron's depression efficacy (the presynaptic
+    /// population must have [`Population::depression`]).
+    #[serde(default)]
+    pub depressed: bool,
 }
 
 /// A network to build.
@@ -139,6 +147,9 @@ impl Spec {
                 c.validate()?;
             }
             p.model.as_dyn().validate(self.dt, &p.channels)?;
+            if let Some(d) = &p.depression {
+                d.validate(self.dt)?;
+            }
             match p.init {
                 Init::Uniform { lo, hi } if !(lo.is_finite() && hi.is_finite() && lo <= hi) => {
                     return Err(invalid("init", lo, "finite lo <= hi"));
@@ -178,6 +189,25 @@ impl Spec {
             })?;
             if !pr.weight.is_finite() {
                 return Err(invalid("weight", pr.weight, "finite"));
+            }
+            if pr.depressed
+                && !matches!(pr.pre, Pre::Population(q) if self.populations[q].depression.is_some())
+            {
+                return Err(SimError::Unsupported(
+                    "a depressed projection needs a presynaptic population with depression".into(),
+                ));
+            }
+            if post.model.as_dyn().timed() {
+                let timed_pre = matches!(pr.pre, Pre::Population(q) if self.populations[q].model.as_dyn().timed());
+                let delayed = match pr.delay {
+                    Delay::Fixed { d } => (d / self.dt).round() > 0.0,
+                    Delay::Uniform { max, .. } => (max / self.dt).round() > 0.0,
+                };
+                if timed_pre && delayed {
+                    return Err(SimError::Unsupported(
+                        "spikes timed inside the step (LIF timed scheme) reach timed targets with delay 0 only".into(),
+                    ));
+                }
             }
             let (lo, hi) = match pr.delay {
                 Delay::Fixed { d } => (d, d),

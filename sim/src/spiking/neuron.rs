@@ -16,10 +16,13 @@
 //! | [`Eif`] | forward Euler on V and the synaptic variables (paper 002's code, Brian2's `euler`) | 1 |
 //! | [`Eif`] with [`EifScheme::Heun`] | Heun (explicit trapezoidal) on V, synaptic variables decayed exactly | 2 |
 //! | [`Lif`] | exact propagation of the linear membrane and its exponential currents; white noise by the exact Ornstein-Uhlenbeck step with Brownian-bridge crossings | exact between arrivals (bridge: crossings inside a step) |
+//! | [`Lif`] with [`LifScheme::Timed`] | the same exact propagation, threshold crossings timed inside the step (Newton), arrivals applied as at their times | exact but for kicks that would make a target fire inside their arrival step |
+//! | [`Lif`] with [`LifScheme::Euler`] | forward Euler (paper 001's code) | 1 |
 //! | [`Qif`] | exact flow of dV/dt = V^2 + I (a Möbius map), spikes at V = +inf (theta neuron) or at a finite peak +v_p with reset -v_p | exact between arrivals |
 //!
-//! Spikes are detected at the end of the step (EIF, LIF) or counted exactly inside it (QIF,
-//! several per step if the drive is strong enough); they are delivered at the step's end.
+//! Spikes are detected at the end of the step (EIF, LIF), counted exactly inside it (QIF,
+//! several per step if the drive is strong enough) or timed inside it (LIF timed); they are
+//! delivered at the step's end.
 //! The orders are measured in `tests/spiking_models.rs`.
 
 use rand::RngExt;
@@ -27,6 +30,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
+use super::aligned::AlignedVec;
+use super::membrane;
 use crate::error::SimError;
 
 /// A receptor channel of a population.
@@ -74,12 +79,62 @@ fn invalid(name: &'static str, value: f64, range: &'static str) -> SimError {
 }
 
 /// The state of one chunk of a population: potentials, one synaptic variable per neuron per
-/// stateful channel (empty for delta channels), and refractory counters (steps left).
+/// stateful channel (empty for delta channels), the refractory time left at the start of the
+/// next step (0 when free), and, for a population with short-term depression
+/// ([`crate::spiking::depression`]), each neuron's efficacy `w` as of time `w_t` (updated
+/// only at its spikes).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChunkState {
-    pub v: Vec<f64>,
-    pub syn: Vec<Vec<f64>>,
-    pub refractory: Vec<u32>,
+    pub v: AlignedVec,
+    pub syn: Vec<AlignedVec>,
+    pub refractory: Vec<f64>,
+    #[serde(default)]
+    pub w: Vec<f64>,
+    #[serde(default)]
+    pub w_t: Vec<f64>,
+}
+
+/// The spikes of one chunk in one step: local indices in increasing order (a neuron may
+/// appear more than once); for models that time their spikes inside the step
+/// ([`NeuronModel::timed`]) the time of each since the step's start, in (0, dt] (0 for a
+/// neuron pushed over threshold by an arrival at the start); else `at` is empty and every
+/// spike is at the step's end. `eff` holds each spike's efficacy when the population has
+/// short-term depression (filled by the engine), else it is empty.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spikes {
+    pub idx: Vec<u32>,
+    pub at: Vec<f64>,
+    pub eff: Vec<f64>,
+}
+
+impl Spikes {
+    /// A spike at the end of the step.
+    #[inline]
+    pub fn push(&mut self, k: u32) {
+        self.idx.push(k);
+    }
+    /// A spike at time `at` since the step's start.
+    #[inline]
+    pub fn push_at(&mut self, k: u32, at: f64) {
+        self.idx.push(k);
+        self.at.push(at);
+    }
+    pub fn clear(&mut self) {
+        self.idx.clear();
+        self.at.clear();
+        self.eff.clear();
+    }
+    pub fn len(&self) -> usize {
+        self.idx.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.idx.is_empty()
+    }
+    /// Time of spike i since the step's start.
+    #[inline]
+    pub fn time(&self, i: usize, dt: f64) -> f64 {
+        self.at.get(i).copied().unwrap_or(dt)
+    }
 }
 
 /// What a model needs to advance one chunk by one step.
@@ -91,6 +146,9 @@ pub struct StepInput<'a> {
     pub drive: f64,
     /// The chunk's white-noise stream (used by models with noise only).
     pub rng: &'a mut ChaCha8Rng,
+    /// The model's per-step constants from [`NeuronModel::prepare`] for this dt, channels and
+    /// drive (the engine computes them once per run call); `None`: the model computes them.
+    pub prepared: Option<&'a [f64]>,
 }
 
 /// A neuron model: how to start and how to advance a chunk of neurons by one step.
@@ -99,8 +157,26 @@ pub trait NeuronModel {
     /// The potential at which a spike is registered (for observers that clip V).
     fn v_threshold(&self) -> f64;
     /// Advance `state` by one step; push the local index of every neuron that spiked (once
-    /// per spike, in increasing order; a neuron may appear more than once).
-    fn step(&self, input: StepInput<'_>, state: &mut ChunkState, spikes: &mut Vec<u32>);
+    /// per spike, in increasing order; a neuron may appear more than once), with its time
+    /// inside the step if the model is [`NeuronModel::timed`].
+    fn step(&self, input: StepInput<'_>, state: &mut ChunkState, spikes: &mut Spikes);
+    /// Constants of a step that depend only on dt, the channels and the drive (e.g. the
+    /// exponentials of a linear propagator), computed once instead of every step.
+    fn prepare(&self, _dt: f64, _channels: &[Synapse], _drive: f64) -> Vec<f64> {
+        Vec::new()
+    }
+    /// Whether the model times its spikes inside the step ([`Spikes::at`]) and takes
+    /// arrivals at their times ([`NeuronModel::arrival`]).
+    fn timed(&self) -> bool {
+        false
+    }
+    /// An arrival of weight 1 on `channel` that happened a time `r` before the start of the
+    /// step, as jumps at the start: (to the channel's variable, i.e. s or g, or V for a delta
+    /// channel; to V in addition, for a stateful channel). Models that are not timed take
+    /// every arrival at the start of the step: (1, 0).
+    fn arrival(&self, _channel: &Synapse, _r: f64) -> (f64, f64) {
+        (1.0, 0.0)
+    }
 }
 
 /// The spike term of the EIF (paper 002's note on the authors' code).
@@ -213,7 +289,8 @@ impl NeuronModel for Eif {
         self.v_th
     }
 
-    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Vec<u32>) {
+    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Spikes) {
+        let spikes = &mut spikes.idx;
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512f") {
@@ -479,10 +556,31 @@ pub fn exp(x: f64) -> f64 {
 ///
 /// Written as paper 004 writes it (dV/dt = -V/tau + mu + sigma xi, mu in units of V per time,
 /// sigma in V per sqrt(time)); paper 003's dimensionless neuron is tau = 1, v_th = 1,
-/// v_re = 0, mu = I_0. Between arrivals the membrane with its exponential currents is linear
-/// and is propagated exactly; with sigma > 0 the free membrane is the Ornstein-Uhlenbeck
-/// process, stepped exactly, and a crossing that reverts inside the step is caught with the
-/// Brownian-bridge probability exp(-2 (v_th - V0)(v_th - V1) / (sigma^2 dt)).
+/// v_re = 0, mu = I_0; paper 001's (Eqs. 62-63) the same with one current channel
+/// s = tau_m J0 E. Three integrators ([`LifScheme`]):
+///
+/// * [`LifScheme::Exact`]: between arrivals the membrane with its exponential currents is
+///   linear and is propagated exactly; with sigma > 0 the free membrane is the
+///   Ornstein-Uhlenbeck process, stepped exactly, and a crossing that reverts inside the step
+///   is caught with the Brownian-bridge probability
+///   exp(-2 (v_th - V0)(v_th - V1) / (sigma^2 dt)). Spikes are at the step's end.
+/// * [`LifScheme::Timed`] (sigma = 0, at most one current channel): the same exact
+///   propagation, and every threshold crossing is timed inside the step (safeguarded Newton on
+///   the exact solution, [`crate::spiking::membrane::crossing_time`]); the neuron is reset
+///   there, held for `tau_ref` and integrated on, so it may spike more than once per step.
+///   Its spikes reach targets of this scheme as jumps at their times: an arrival r before the
+///   step's start adds w e^{-r/tau_s} to s and w B(r) to V, with B the membrane's response to
+///   a unit step of s ([`Lif::arrival`]). The one approximation left: an arrival cannot make
+///   its target fire before the end of the step it arrives in (a delay of at most dt for
+///   those spikes), and a target that fired later in the same step keeps the part of the kick
+///   that arrived before its reset. This is paper 001's exact scheme.
+/// * [`LifScheme::Euler`] (sigma = 0, at most one current channel): paper 001's code,
+///   V += dt (-V/tau + mu + s), s *= 1 - dt/tau_s, then the threshold; spikes at the step's
+///   end (first order in dt).
+///
+/// The refractory period of the step schemes (Exact, Euler) is whole steps: a neuron that
+/// spikes is clamped at v_re for floor(tau_ref/dt + 1e-9) steps; the timed scheme releases it
+/// at the exact time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lif {
     pub tau: f64,
@@ -491,41 +589,108 @@ pub struct Lif {
     pub mu: f64,
     pub sigma: f64,
     pub tau_ref: f64,
+    #[serde(default)]
+    pub scheme: LifScheme,
 }
 
-impl NeuronModel for Lif {
-    fn validate(&self, dt: f64, channels: &[Synapse]) -> Result<(), SimError> {
-        if !(self.tau > 0.0 && self.tau.is_finite()) {
-            return Err(invalid("tau", self.tau, "0 < tau < inf"));
+/// Integrator of the LIF ([`Lif`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifScheme {
+    #[default]
+    Exact,
+    Timed,
+    Euler,
+}
+
+/// One step (v, s) -> (a v + b s + c, d s) of the linear membrane with one exponential
+/// current (the timed and Euler schemes of [`Lif`]).
+#[derive(Clone, Copy, Debug)]
+struct Linear {
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+}
+
+/// The linear update of a block of neurons (with their current when `S`); whether an old or
+/// a new potential is at or above `th` (an arrival may have lifted the old one over). Called
+/// on fixed-size blocks, so that the loop is unrolled and vectorised whole.
+#[inline(always)]
+fn linear_block<const S: bool>(p: &Linear, th: f64, v: &mut [f64], s: &mut [f64]) -> bool {
+    let mut hit = false;
+    if S {
+        for (vi, si) in v.iter_mut().zip(s.iter_mut()) {
+            let nv = p.a * *vi + p.b * *si + p.c;
+            hit |= (nv >= th) | (*vi >= th);
+            *si *= p.d;
+            *vi = nv;
         }
-        if !(self.v_th.is_finite() && self.v_re.is_finite() && self.v_re < self.v_th) {
-            return Err(invalid("v_re", self.v_re, "finite, v_re < v_th"));
+    } else {
+        for vi in v.iter_mut() {
+            let nv = p.a * *vi + p.c;
+            hit |= (nv >= th) | (*vi >= th);
+            *vi = nv;
         }
-        if !self.mu.is_finite() {
-            return Err(invalid("mu", self.mu, "finite"));
-        }
-        if !(self.sigma >= 0.0 && self.sigma.is_finite()) {
-            return Err(invalid("sigma", self.sigma, "0 <= sigma < inf"));
-        }
-        if !(self.tau_ref >= 0.0 && self.tau_ref / dt < u32::MAX as f64) {
-            return Err(invalid("tau_ref", self.tau_ref, "0 <= tau_ref < 4e9 dt"));
-        }
-        if channels
-            .iter()
-            .any(|c| matches!(c, Synapse::Conductance { .. }))
-        {
-            return Err(SimError::Unsupported(
-                "the LIF model takes delta and current synapses, not conductances".into(),
-            ));
-        }
-        Ok(())
+    }
+    hit
+}
+
+impl Linear {
+    #[inline]
+    fn invert(&self, v1: f64, s1: f64) -> (f64, f64) {
+        let s0 = s1 / self.d;
+        ((v1 - self.b * s0 - self.c) / self.a, s0)
+    }
+}
+
+impl Lif {
+    /// B(t): V's response at time t to a unit step of a current decaying with `tau_s`
+    /// (tau beta(t/tau, tau_s/tau) with [`membrane::beta`] in units of tau).
+    #[inline]
+    fn response(&self, t: f64, tau_s: f64) -> f64 {
+        self.tau * membrane::beta(t / self.tau, tau_s / self.tau)
+    }
+    /// V at time t from (v, s) with constant input m (exact solution).
+    #[inline]
+    fn v_at(&self, v: f64, s: f64, m: f64, tau_s: f64, t: f64) -> f64 {
+        let u = self.tau;
+        membrane::v_at(v, u * s, u * m, tau_s / u, t / u)
+    }
+    /// The first threshold crossing in (0, h] from (v, s), given v < v_th <= V(h).
+    fn crossing(&self, v: f64, s: f64, m: f64, tau_s: f64, h: f64) -> f64 {
+        let u = self.tau;
+        u * membrane::crossing_time(v, u * s, u * m, tau_s / u, h / u, self.v_th)
     }
 
-    fn v_threshold(&self) -> f64 {
-        self.v_th
+    /// The single current channel's index and time constant (infinite without one).
+    fn current(channels: &[Synapse]) -> (Option<usize>, f64) {
+        for (c, ch) in channels.iter().enumerate() {
+            if let Synapse::Current { tau } = *ch {
+                return (Some(c), tau);
+            }
+        }
+        (None, f64::INFINITY)
     }
 
-    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Vec<u32>) {
+    /// The step of the step schemes for a neuron refractory at its start (`left > 0`):
+    /// whether it stays clamped through this step (and the time left after it).
+    #[inline]
+    fn clamp(left: &mut f64, dt: f64) -> bool {
+        if *left >= dt * (1.0 - 1e-9) {
+            *left -= dt;
+            if *left < 1e-9 * dt {
+                *left = 0.0;
+            }
+            true
+        } else {
+            *left = 0.0;
+            false
+        }
+    }
+
+    /// The OU-exact step (module docs of [`Lif`]).
+    fn step_exact(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Spikes) {
         let dt = input.dt;
         let n = st.v.len();
         let e = (-dt / self.tau).exp();
@@ -536,7 +701,6 @@ impl NeuronModel for Lif {
         } else {
             0.0
         };
-        let ref_steps = (self.tau_ref / dt).round() as u32;
         // Exact contribution of a current s0 (decaying with tau_s) to V over dt:
         // s0 (e^{-dt/tau_s} - e^{-dt/tau}) / (1/tau - 1/tau_s), or s0 dt e^{-dt/tau} when equal.
         let mut kernels = [(0.0, 0.0); MAX_CHANNELS];
@@ -565,8 +729,7 @@ impl NeuronModel for Lif {
                     st.syn[c][k] = s * es;
                 }
             }
-            if st.refractory[k] > 0 {
-                st.refractory[k] -= 1;
+            if st.refractory[k] > 0.0 && Lif::clamp(&mut st.refractory[k], dt) {
                 st.v[k] = self.v_re;
                 continue;
             }
@@ -575,7 +738,7 @@ impl NeuronModel for Lif {
                 // A delta arrival pushed it over: it spikes at the start of the step.
                 spikes.push(k as u32);
                 st.v[k] = self.v_re;
-                st.refractory[k] = ref_steps;
+                st.refractory[k] = self.tau_ref;
                 continue;
             }
             let mut v1 = v0 * e + drift + syn_v;
@@ -593,11 +756,305 @@ impl NeuronModel for Lif {
             if crossed {
                 spikes.push(k as u32);
                 st.v[k] = self.v_re;
-                st.refractory[k] = ref_steps;
+                st.refractory[k] = self.tau_ref;
             } else {
                 st.v[k] = v1;
             }
         }
+    }
+
+    /// The timed and Euler schemes (no noise, at most one current channel): the linear
+    /// update of a block of 64 neurons (a loop that vectorises), then, only in a block where
+    /// a neuron was or is at threshold or is refractory, the neurons one by one.
+    /// The propagator of the timed or Euler scheme over dt.
+    fn linear(&self, dt: f64, drive: f64, channels: &[Synapse]) -> Linear {
+        let m = self.mu + drive;
+        let (cur, tau_s) = Lif::current(channels);
+        if self.scheme == LifScheme::Timed {
+            Linear {
+                a: (-dt / self.tau).exp(),
+                b: if cur.is_some() {
+                    self.response(dt, tau_s)
+                } else {
+                    0.0
+                },
+                c: -self.tau * m * (-dt / self.tau).exp_m1(),
+                d: (-dt / tau_s).exp(),
+            }
+        } else {
+            Linear {
+                a: 1.0 - dt / self.tau,
+                b: dt,
+                c: dt * m,
+                d: 1.0 - dt / tau_s,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn step_linear(
+        &self,
+        dt: f64,
+        drive: f64,
+        channels: &[Synapse],
+        prepared: Option<&[f64]>,
+        st: &mut ChunkState,
+        spikes: &mut Spikes,
+    ) {
+        let timed = self.scheme == LifScheme::Timed;
+        let m = self.mu + drive;
+        let (cur, tau_s) = Lif::current(channels);
+        let p = match prepared {
+            Some(&[a, b, c, d]) => Linear { a, b, c, d },
+            _ => self.linear(dt, drive, channels),
+        };
+        let refr = self.tau_ref > 0.0;
+        let ChunkState {
+            v, syn, refractory, ..
+        } = st;
+        let mut none: [f64; 0] = [];
+        let s: &mut [f64] = match cur {
+            Some(c) => &mut syn[c],
+            None => &mut none,
+        };
+        const BLOCK: usize = 64;
+        let n = v.len();
+        let th = self.v_th;
+        let mut lo = 0;
+        while lo < n {
+            let hi = (lo + BLOCK).min(n);
+            let mut hit = if hi - lo == BLOCK {
+                let vb: &mut [f64; BLOCK] = (&mut v[lo..hi]).try_into().expect("a whole block");
+                if cur.is_some() {
+                    let sb: &mut [f64; BLOCK] = (&mut s[lo..hi]).try_into().expect("a whole block");
+                    linear_block::<true>(&p, th, vb, sb)
+                } else {
+                    linear_block::<false>(&p, th, vb, &mut [])
+                }
+            } else if cur.is_some() {
+                linear_block::<true>(&p, th, &mut v[lo..hi], &mut s[lo..hi])
+            } else {
+                linear_block::<false>(&p, th, &mut v[lo..hi], &mut [])
+            };
+            if refr {
+                hit |= refractory[lo..hi]
+                    .iter()
+                    .fold(0.0, |a: f64, &x| if x > a { x } else { a })
+                    > 0.0;
+            }
+            if hit {
+                for k in lo..hi {
+                    let s1 = if cur.is_some() { s[k] } else { 0.0 };
+                    if refr && refractory[k] > 0.0 {
+                        let left = refractory[k];
+                        if Lif::clamp(&mut refractory[k], dt) {
+                            v[k] = self.v_re;
+                            continue;
+                        }
+                        if timed {
+                            // Released at `left` inside the step: from v_re with s there.
+                            let s_rel = s1 * ((dt - left) / tau_s).exp();
+                            self.fire(
+                                k, left, self.v_re, s_rel, m, tau_s, dt, v, refractory, spikes,
+                            );
+                        } else if v[k] >= self.v_th {
+                            v[k] = self.v_re;
+                            refractory[k] = self.tau_ref;
+                            spikes.push(k as u32);
+                        }
+                        continue;
+                    }
+                    if timed {
+                        let (v0, s0) = p.invert(v[k], s1);
+                        if v0 >= self.v_th || v[k] >= self.v_th {
+                            self.fire(k, 0.0, v0, s0, m, tau_s, dt, v, refractory, spikes);
+                        }
+                    } else if v[k] >= self.v_th {
+                        v[k] = self.v_re;
+                        if refr {
+                            refractory[k] = self.tau_ref;
+                        }
+                        spikes.push(k as u32);
+                    }
+                }
+            }
+            lo = hi;
+        }
+    }
+
+    /// Exact integration of neuron k from (v, s) at time `from` (since the step's start) to
+    /// the step's end with every threshold crossing on the way: spike at the crossing,
+    /// reset, refractory period, on.
+    #[allow(clippy::too_many_arguments)]
+    fn fire(
+        &self,
+        k: usize,
+        mut from: f64,
+        mut v: f64,
+        mut s: f64,
+        m: f64,
+        tau_s: f64,
+        dt: f64,
+        vs: &mut [f64],
+        refractory: &mut [f64],
+        spikes: &mut Spikes,
+    ) {
+        loop {
+            let h = dt - from;
+            let tc = if v >= self.v_th {
+                from
+            } else if self.v_at(v, s, m, tau_s, h) >= self.v_th {
+                from + self.crossing(v, s, m, tau_s, h)
+            } else {
+                vs[k] = self.v_at(v, s, m, tau_s, h);
+                return;
+            };
+            spikes.push_at(k as u32, tc);
+            s *= (-(tc - from) / tau_s).exp();
+            from = tc;
+            v = self.v_re;
+            if self.tau_ref > 0.0 {
+                let until = tc + self.tau_ref;
+                if until >= dt {
+                    vs[k] = self.v_re;
+                    refractory[k] = until - dt;
+                    return;
+                }
+                s *= (-(until - from) / tau_s).exp();
+                from = until;
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn step_linear_avx512(
+        &self,
+        input: StepInput<'_>,
+        st: &mut ChunkState,
+        sp: &mut Spikes,
+    ) {
+        self.step_linear(
+            input.dt,
+            input.drive,
+            input.channels,
+            input.prepared,
+            st,
+            sp,
+        )
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn step_linear_avx2(&self, input: StepInput<'_>, st: &mut ChunkState, sp: &mut Spikes) {
+        self.step_linear(
+            input.dt,
+            input.drive,
+            input.channels,
+            input.prepared,
+            st,
+            sp,
+        )
+    }
+}
+
+impl NeuronModel for Lif {
+    fn validate(&self, dt: f64, channels: &[Synapse]) -> Result<(), SimError> {
+        if !(self.tau > 0.0 && self.tau.is_finite()) {
+            return Err(invalid("tau", self.tau, "0 < tau < inf"));
+        }
+        if !(self.v_th.is_finite() && self.v_re.is_finite() && self.v_re < self.v_th) {
+            return Err(invalid("v_re", self.v_re, "finite, v_re < v_th"));
+        }
+        if !self.mu.is_finite() {
+            return Err(invalid("mu", self.mu, "finite"));
+        }
+        if !(self.sigma >= 0.0 && self.sigma.is_finite()) {
+            return Err(invalid("sigma", self.sigma, "0 <= sigma < inf"));
+        }
+        if !(self.tau_ref >= 0.0 && self.tau_ref / dt < u32::MAX as f64) {
+            return Err(invalid("tau_ref", self.tau_ref, "0 <= tau_ref < 4e9 dt"));
+        }
+        if channels
+            .iter()
+            .any(|c| matches!(c, Synapse::Conductance { .. }))
+        {
+            return Err(SimError::Unsupported(
+                "the LIF model takes delta and current synapses, not conductances".into(),
+            ));
+        }
+        if self.scheme != LifScheme::Exact {
+            if self.sigma > 0.0 {
+                return Err(invalid(
+                    "sigma",
+                    self.sigma,
+                    "0 for the timed and Euler LIF schemes (white noise needs the exact one)",
+                ));
+            }
+            if channels.iter().filter(|c| c.has_state()).count() > 1 {
+                return Err(SimError::Unsupported(
+                    "the timed and Euler LIF schemes take one current channel at most".into(),
+                ));
+            }
+        }
+        if self.scheme == LifScheme::Euler {
+            let (_, tau_s) = Lif::current(channels);
+            if dt >= self.tau.min(tau_s) {
+                return Err(invalid("dt", dt, "dt < tau and tau_s (forward Euler)"));
+            }
+        }
+        Ok(())
+    }
+
+    fn v_threshold(&self) -> f64 {
+        self.v_th
+    }
+
+    fn timed(&self) -> bool {
+        self.scheme == LifScheme::Timed
+    }
+
+    fn prepare(&self, dt: f64, channels: &[Synapse], drive: f64) -> Vec<f64> {
+        if self.scheme == LifScheme::Exact {
+            return Vec::new();
+        }
+        let p = self.linear(dt, drive, channels);
+        vec![p.a, p.b, p.c, p.d]
+    }
+
+    fn arrival(&self, channel: &Synapse, r: f64) -> (f64, f64) {
+        if self.scheme != LifScheme::Timed {
+            return (1.0, 0.0);
+        }
+        match *channel {
+            Synapse::Current { tau } => ((-r / tau).exp(), self.response(r, tau)),
+            _ => ((-r / self.tau).exp(), 0.0),
+        }
+    }
+
+    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Spikes) {
+        if self.scheme == LifScheme::Exact {
+            return self.step_exact(input, st, spikes);
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F (checked above).
+                return unsafe { self.step_linear_avx512(input, st, spikes) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2 (checked above).
+                return unsafe { self.step_linear_avx2(input, st, spikes) };
+            }
+        }
+        self.step_linear(
+            input.dt,
+            input.drive,
+            input.channels,
+            input.prepared,
+            st,
+            spikes,
+        )
     }
 }
 
@@ -699,7 +1156,7 @@ impl NeuronModel for Qif {
         self.v_peak
     }
 
-    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Vec<u32>) {
+    fn step(&self, input: StepInput<'_>, st: &mut ChunkState, spikes: &mut Spikes) {
         let n = st.v.len();
         let q = Qif {
             drive: self.drive + input.drive,
@@ -750,7 +1207,8 @@ mod tests {
             syn: (0..channels)
                 .map(|_| (0..n).map(|_| 0.3 * rng.random::<f64>()).collect())
                 .collect(),
-            refractory: vec![0; n],
+            refractory: vec![0.0; n],
+            ..ChunkState::default()
         }
     }
 

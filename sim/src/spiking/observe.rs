@@ -3,7 +3,8 @@
 //! population activity's Fano factor (synchrony), mean synaptic variables, rasters.
 //!
 //! ## Conventions
-//! * Time: step n covers [n dt, (n + 1) dt); a spike in step n is at (n + 1) dt.
+//! * Time: step n covers [n dt, (n + 1) dt); a spike in step n is at (n + 1) dt, or at
+//!   n dt plus its time inside the step for a timed model (ISIs and rasters use that time).
 //! * Rates, CVs, counts, population activity and synaptic means use the steps from
 //!   `t_on` to the end; V statistics the steps from `v_on`.
 //! * V samples (paper 002): each sample is the mean of min(V, v_th) over the `v_bin` steps
@@ -15,13 +16,20 @@
 //!   from `t_on`; the mean Pearson correlation over all pairs of neurons with more than
 //!   `min_spikes` spikes, from the population sum of standardised counts Z_t:
 //!   mean r = ((1/W) sum_t Z_t^2 - m) / (m (m - 1)) for m such neurons and W windows.
+//! * Synaptic samples (`synapses`): every channel's variable per neuron at the end of every
+//!   `syn_every` steps from `t_on` (before the arrivals due at that time: the left limit),
+//!   summed for its time average and, shifted by the first sample, squared for its temporal
+//!   variance; the same samples feed the probes (the sum of a neuron's stateful variables,
+//!   for autocorrelations), the traces (V, that sum and the depression efficacy w) and the
+//!   population mean of w.
 //! * Synchrony: the Fano factor of the population's spike count in bins of `pop_bin`
 //!   (1 for independent Poisson neurons, about N times the mean pairwise count correlation
 //!   more for correlated ones).
 
 use serde::{Deserialize, Serialize};
 
-use super::neuron::ChunkState;
+use super::network::ChunkInfo;
+use super::neuron::{ChunkState, Spikes};
 use crate::error::SimError;
 
 /// What to record (times in the model's unit).
@@ -42,8 +50,19 @@ pub struct Observe {
     /// Record the time average of every channel's variable per neuron, sampled at the end of
     /// every `v_bin` (every step when `v_bin` is 0).
     pub synapses: bool,
-    /// Record every spike (step, neuron) after `t_on`.
+    /// Record every spike (time, neuron) after `t_on`.
     pub raster: bool,
+    /// Interval of the synaptic samples (0: `v_bin`, or every step without V bins).
+    #[serde(default)]
+    pub syn_every: f64,
+    /// (population, neuron) whose summed stateful synaptic variables are kept at every
+    /// synaptic sample (module docs).
+    #[serde(default)]
+    pub probes: Vec<(usize, usize)>,
+    /// (population, neuron) whose V, summed synaptic variables and w are kept at every
+    /// synaptic sample.
+    #[serde(default)]
+    pub traces: Vec<(usize, usize)>,
 }
 
 impl Observe {
@@ -58,6 +77,9 @@ impl Observe {
             pop_bin: 0.0,
             synapses: false,
             raster: false,
+            syn_every: 0.0,
+            probes: Vec::new(),
+            traces: Vec::new(),
         }
     }
 }
@@ -94,7 +116,11 @@ impl Grid {
             v_bin: steps("v_bin", o.v_bin)?,
             window: steps("count_window", o.count_window)?,
             pop_bin: steps("pop_bin", o.pop_bin)?,
-            syn_every: steps("v_bin", o.v_bin)?.max(1),
+            syn_every: if o.syn_every > 0.0 {
+                steps("syn_every", o.syn_every)?.max(1)
+            } else {
+                steps("v_bin", o.v_bin)?.max(1)
+            },
             total,
         };
         if g.on >= total {
@@ -113,6 +139,25 @@ impl Grid {
         }
         Ok(g)
     }
+    /// Where step `step` falls (computed once per step for every chunk).
+    pub fn tick(&self, step: u64) -> Tick {
+        if step < self.on {
+            return Tick::default();
+        }
+        let k = step - self.on;
+        Tick {
+            measuring: true,
+            window: k
+                .checked_div(self.window)
+                .map(|w| w as usize)
+                .filter(|&w| w < self.windows()),
+            bin: k
+                .checked_div(self.pop_bin)
+                .map(|b| b as usize)
+                .filter(|&b| b < self.pop_bins()),
+            syn_sample: k % self.syn_every == self.syn_every - 1,
+        }
+    }
     pub fn windows(&self) -> usize {
         (self.total - self.on).checked_div(self.window).unwrap_or(0) as usize
     }
@@ -123,11 +168,35 @@ impl Grid {
     }
 }
 
+/// Where a step falls on the observers' grid ([`Grid::tick`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tick {
+    /// At or after `t_on`.
+    pub measuring: bool,
+    /// Its count window and population bin, if complete ones hold it.
+    pub window: Option<usize>,
+    pub bin: Option<usize>,
+    /// It ends a synaptic sample interval.
+    pub syn_sample: bool,
+}
+
+/// What `ChunkObs::record` needs of the population and the step.
+#[derive(Clone, Copy, Debug)]
+pub struct Sampling {
+    pub dt: f64,
+    /// The potential at which spikes are registered (V samples are clipped there).
+    pub v_th: f64,
+    /// The depression efficacy's recovery rate when the population has depression.
+    pub w_rate: Option<f64>,
+    pub tick: Tick,
+}
+
 /// Accumulators of one chunk.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChunkObs {
     pub spikes: Vec<u32>,
-    pub last_spike: Vec<u64>,
+    /// Time of the last spike in units of dt (-1: none yet).
+    pub last_spike: Vec<f64>,
     pub isi_n: Vec<u32>,
     pub isi_sum: Vec<f64>,
     pub isi_sum2: Vec<f64>,
@@ -143,19 +212,42 @@ pub struct ChunkObs {
     /// Counts per window, window-major (`counts[w * n + i]`).
     pub counts: Vec<u16>,
     pub syn_sum: Vec<Vec<f64>>,
+    /// Per channel and neuron: the first sample, and the sum of squared deviations from it.
+    pub syn_shift: Vec<Vec<f64>>,
+    pub syn_sum2: Vec<Vec<f64>>,
     pub syn_steps: u64,
+    /// Sum over synaptic samples of the chunk's summed efficacies w (depression).
+    pub w_sum: f64,
+    /// Probes and traces of this chunk: local neuron, its samples.
+    pub probes: Vec<(u32, Vec<f64>)>,
+    pub traces: Vec<(u32, Vec<[f64; 3]>)>,
     pub pop_counts: Vec<u32>,
-    pub raster: Vec<(u64, u32)>,
+    pub raster: Vec<(f64, u32)>,
     /// Sum of the weights delivered into each channel since `t_on`.
     pub inputs: Vec<f64>,
 }
 
 impl ChunkObs {
-    pub fn new(o: &Observe, g: &Grid, n: usize, channels: usize) -> ChunkObs {
+    /// Fresh accumulators of chunk `info`.
+    pub fn new(o: &Observe, g: &Grid, info: ChunkInfo, channels: usize) -> ChunkObs {
+        let n = info.len();
         let v = g.v_bin > 0;
+        let mine = |list: &[(usize, usize)]| -> Vec<u32> {
+            list.iter()
+                .filter(|&&(p, k)| p == info.pop && k >= info.lo && k < info.hi)
+                .map(|&(_, k)| (k - info.lo) as u32)
+                .collect()
+        };
+        let per_channel = || {
+            if o.synapses {
+                vec![vec![0.0; n]; channels]
+            } else {
+                Vec::new()
+            }
+        };
         ChunkObs {
             spikes: vec![0; n],
-            last_spike: vec![u64::MAX; n],
+            last_spike: vec![-1.0; n],
             isi_n: vec![0; n],
             isi_sum: vec![0.0; n],
             isi_sum2: vec![0.0; n],
@@ -168,12 +260,19 @@ impl ChunkObs {
             v_step_sum2: if v { vec![0.0; n] } else { Vec::new() },
             v_steps: 0,
             counts: vec![0; g.windows() * n],
-            syn_sum: if o.synapses {
-                vec![vec![0.0; n]; channels]
-            } else {
-                Vec::new()
-            },
+            syn_sum: per_channel(),
+            syn_shift: per_channel(),
+            syn_sum2: per_channel(),
             syn_steps: 0,
+            w_sum: 0.0,
+            probes: mine(&o.probes)
+                .into_iter()
+                .map(|k| (k, Vec::new()))
+                .collect(),
+            traces: mine(&o.traces)
+                .into_iter()
+                .map(|k| (k, Vec::new()))
+                .collect(),
             pop_counts: vec![0; g.pop_bins()],
             raster: Vec::new(),
             inputs: vec![0.0; channels],
@@ -188,21 +287,21 @@ impl ChunkObs {
         g: &Grid,
         step: u64,
         state: &ChunkState,
-        spikes: &[u32],
-        v_th: f64,
+        spikes: &Spikes,
+        smp: Sampling,
     ) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512f") {
                 // SAFETY: the CPU has AVX-512F (checked above).
-                return unsafe { self.record_avx512(o, g, step, state, spikes, v_th) };
+                return unsafe { self.record_avx512(o, g, step, state, spikes, smp) };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU has AVX2 (checked above).
-                return unsafe { self.record_avx2(o, g, step, state, spikes, v_th) };
+                return unsafe { self.record_avx2(o, g, step, state, spikes, smp) };
             }
         }
-        self.record_any(o, g, step, state, spikes, v_th)
+        self.record_any(o, g, step, state, spikes, smp)
     }
 
     /// [`ChunkObs::record`] compiled for AVX-512F: the same operations, the same bits.
@@ -214,10 +313,10 @@ impl ChunkObs {
         g: &Grid,
         step: u64,
         state: &ChunkState,
-        spikes: &[u32],
-        v_th: f64,
+        spikes: &Spikes,
+        smp: Sampling,
     ) {
-        self.record_any(o, g, step, state, spikes, v_th)
+        self.record_any(o, g, step, state, spikes, smp)
     }
 
     /// [`ChunkObs::record`] compiled for AVX2: the same operations, the same bits.
@@ -229,10 +328,10 @@ impl ChunkObs {
         g: &Grid,
         step: u64,
         state: &ChunkState,
-        spikes: &[u32],
-        v_th: f64,
+        spikes: &Spikes,
+        smp: Sampling,
     ) {
-        self.record_any(o, g, step, state, spikes, v_th)
+        self.record_any(o, g, step, state, spikes, smp)
     }
 
     #[inline(always)]
@@ -242,48 +341,47 @@ impl ChunkObs {
         g: &Grid,
         step: u64,
         state: &ChunkState,
-        spikes: &[u32],
-        v_th: f64,
+        spikes: &Spikes,
+        smp: Sampling,
     ) {
         let n = state.v.len();
-        if step >= g.on {
-            let w = (step - g.on)
-                .checked_div(g.window)
-                .map(|w| w as usize)
-                .filter(|&w| w < g.windows());
-            let b = (step - g.on)
-                .checked_div(g.pop_bin)
-                .map(|b| b as usize)
-                .filter(|&b| b < g.pop_bins());
-            for &k in spikes {
+        let tick = smp.tick;
+        if tick.measuring {
+            let (w, b) = (tick.window, tick.bin);
+            let dt = smp.dt;
+            for (i, &k) in spikes.idx.iter().enumerate() {
                 let k = k as usize;
                 self.spikes[k] += 1;
+                // Spike time in units of dt: the step's end, or its time inside the step.
+                let t = match spikes.at.get(i) {
+                    Some(&at) => step as f64 + at / dt,
+                    None => (step + 1) as f64,
+                };
                 let last = self.last_spike[k];
-                if last != u64::MAX {
-                    let isi = (step - last) as f64;
+                if last >= 0.0 {
+                    let isi = t - last;
                     self.isi_n[k] += 1;
                     self.isi_sum[k] += isi;
                     self.isi_sum2[k] += isi * isi;
                 }
-                self.last_spike[k] = step;
+                self.last_spike[k] = t;
                 if let Some(w) = w {
                     let c = &mut self.counts[w * n + k];
                     *c = c.saturating_add(1);
                 }
                 if o.raster {
-                    self.raster.push((step, k as u32));
+                    let time = match spikes.at.get(i) {
+                        Some(&at) => step as f64 * dt + at,
+                        None => (step + 1) as f64 * dt,
+                    };
+                    self.raster.push((time, k as u32));
                 }
             }
             if let Some(b) = b {
                 self.pop_counts[b] += spikes.len() as u32;
             }
-            if o.synapses && (step - g.on) % g.syn_every == g.syn_every - 1 {
-                for (sum, s) in self.syn_sum.iter_mut().zip(&state.syn) {
-                    for (a, x) in sum.iter_mut().zip(s) {
-                        *a += x;
-                    }
-                }
-                self.syn_steps += 1;
+            if o.synapses && tick.syn_sample {
+                self.sample_synapses(state, (step + 1) as f64 * dt, smp.w_rate);
             }
         }
         if g.v_bin > 0 && step >= g.v_on {
@@ -293,14 +391,15 @@ impl ChunkObs {
                 return;
             }
             for k in 0..n {
-                let x = state.v[k].min(v_th);
+                let x = state.v[k].min(smp.v_th);
                 self.v_bin_sum[k] += x;
                 self.v_step_sum[k] += x;
                 self.v_step_sum2[k] += x * x;
             }
             // A neuron that spiked reads v_th in this step (before its reset).
             let mut prev = u32::MAX;
-            for &k in spikes {
+            let v_th = smp.v_th;
+            for &k in &spikes.idx {
                 if k != prev {
                     let x = state.v[k as usize].min(v_th);
                     let d = v_th - x;
@@ -325,6 +424,53 @@ impl ChunkObs {
                 }
                 self.v_bins += 1;
             }
+        }
+    }
+
+    /// One synaptic sample at time `t` (module docs).
+    fn sample_synapses(&mut self, state: &ChunkState, t: f64, w_rate: Option<f64>) {
+        let first = self.syn_steps == 0;
+        for (c, s) in state.syn.iter().enumerate() {
+            if s.is_empty() {
+                continue;
+            }
+            let (sum, shift, sum2) = (
+                &mut self.syn_sum[c],
+                &mut self.syn_shift[c],
+                &mut self.syn_sum2[c],
+            );
+            if first {
+                shift.copy_from_slice(s);
+            }
+            for k in 0..s.len() {
+                let x = s[k];
+                sum[k] += x;
+                let d = x - shift[k];
+                sum2[k] += d * d;
+            }
+        }
+        self.syn_steps += 1;
+        let input = |k: usize| {
+            state
+                .syn
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s[k])
+                .sum::<f64>()
+        };
+        let w_of = |k: usize| match w_rate {
+            Some(rate) => super::depression::Depression::w_at(rate, state.w[k], state.w_t[k], t),
+            None => f64::NAN,
+        };
+        if w_rate.is_some() {
+            self.w_sum += (0..state.w.len()).map(w_of).sum::<f64>();
+        }
+        for (k, data) in &mut self.probes {
+            data.push(input(*k as usize));
+        }
+        for (k, data) in &mut self.traces {
+            let k = *k as usize;
+            data.push([state.v[k], input(k), w_of(k)]);
         }
     }
 }
@@ -359,11 +505,19 @@ pub struct PopulationStats {
     pub synchrony: f64,
     /// Time and population average of each channel's variable.
     pub synapses: Vec<f64>,
+    /// Population mean of each stateful channel's temporal variance per neuron (from the
+    /// synaptic samples; NaN for delta channels or without samples).
+    pub syn_var: Vec<f64>,
+    /// Time and population average of the depression efficacy w (NaN without depression).
+    pub w: f64,
     /// Mean input through each channel per neuron and unit time, from the weights that
     /// arrived: for a delta or current channel its mean contribution to dV/dt (a current's
     /// jump w carries the charge w tau), for a conductance the mean conductance (w tau per
     /// arrival). Paper 004's balance factor is built from these.
     pub inputs: Vec<f64>,
+    /// The population's spike count per `pop_bin`.
+    #[serde(skip)]
+    pub activity: Vec<u64>,
     #[serde(skip)]
     pub neurons: NeuronStats,
 }
@@ -432,25 +586,43 @@ mod tests {
             pop_bin: 1.0,
             synapses: true,
             raster: true,
+            syn_every: 0.0,
+            probes: Vec::new(),
+            traces: Vec::new(),
         };
         let g = Grid::new(&o, 0.1, 400).unwrap();
         let n = 777;
         let run = |variant: u8| {
             let mut rng = ChaCha8Rng::seed_from_u64(3);
-            let mut ob = ChunkObs::new(&o, &g, n, 2);
+            let info = ChunkInfo {
+                pop: 0,
+                lo: 0,
+                hi: n,
+            };
+            let mut ob = ChunkObs::new(&o, &g, info, 2);
             for step in 0..400 {
                 let st = ChunkState {
                     v: (0..n).map(|_| -80.0 + 35.0 * rng.random::<f64>()).collect(),
                     syn: vec![(0..n).map(|_| rng.random::<f64>()).collect(); 2],
-                    refractory: vec![0; n],
+                    refractory: vec![0.0; n],
+                    ..ChunkState::default()
                 };
-                let spikes: Vec<u32> = (0..n as u32).filter(|k| (k * 7 + step) % 97 == 0).collect();
+                let spikes = Spikes {
+                    idx: (0..n as u32).filter(|k| (k * 7 + step) % 97 == 0).collect(),
+                    ..Spikes::default()
+                };
+                let smp = Sampling {
+                    dt: 0.1,
+                    v_th: -50.0,
+                    w_rate: None,
+                    tick: g.tick(step as u64),
+                };
                 match variant {
                     #[cfg(target_arch = "x86_64")]
-                    1 => unsafe { ob.record_avx2(&o, &g, step as u64, &st, &spikes, -50.0) },
+                    1 => unsafe { ob.record_avx2(&o, &g, step as u64, &st, &spikes, smp) },
                     #[cfg(target_arch = "x86_64")]
-                    2 => unsafe { ob.record_avx512(&o, &g, step as u64, &st, &spikes, -50.0) },
-                    _ => ob.record_any(&o, &g, step as u64, &st, &spikes, -50.0),
+                    2 => unsafe { ob.record_avx512(&o, &g, step as u64, &st, &spikes, smp) },
+                    _ => ob.record_any(&o, &g, step as u64, &st, &spikes, smp),
                 }
             }
             serde_json::to_string(&ob).unwrap()

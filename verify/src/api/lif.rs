@@ -134,11 +134,12 @@ pub fn simulate_lif(
     let run = run_with_checkpoints(net, fresh, &s.checkpoints, control)?;
     let summary = run.summary(net);
     let sizes = net.rate.conn.sizes;
+    let raster = run.raster();
     let cv_windows = s
         .cv_windows
         .iter()
         .map(|&w| {
-            let cvs = cv_in_windows(&run.acc.raster, &sizes, s.transient, s.transient + s.t, w);
+            let cvs = cv_in_windows(&raster, &sizes, s.transient, s.transient + s.t, w);
             let (cv_e, cv_e_stderr) = mean_stderr(cvs.iter().map(|c| c[0]));
             let (cv_i, cv_i_stderr) = mean_stderr(cvs.iter().map(|c| c[1]));
             CvWindow {
