@@ -15,7 +15,7 @@ fn lif_time_unit(c: &mut Criterion) {
     let mut g = c.benchmark_group("lif_n5000_one_tau_m");
     g.sample_size(20);
     // One thread: at N = 5000 the engine runs on one thread on any pool (each thread must get
-    // `sim::spiking::engine::NEURONS_PER_THREAD` neurons), the old loop's setting.
+    // `sim::spiking::engine::WORK_PER_THREAD` of estimated work per step), the old loop's setting.
     for threads in [1usize] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -13,6 +13,7 @@
 //! | `8 << 40 | s` | external spike source s of the spiking engine ([`source`]) |
 //! | `9 << 40 | p` | initial potentials of the engine's population p ([`population_init`]) |
 //! | `10 << 40 | c` | white noise of the engine's chunk c ([`chunk_noise`]) |
+//! | `11 << 40 | p` | the sampled pairs of the count-correlation check of population p ([`count_pairs`]) |
 //! | `(16 + 2 k) << 40 | i` | row i of the engine's projection k ([`projection`]) |
 //! | `(17 + 2 k) << 40 | i` | the delays of that row ([`projection_delays`]) |
 //! | `2^62` | initial state of the rate network ([`RATE_INIT`]) |
@@ -60,6 +61,12 @@ pub fn chunk_noise(c: usize) -> u64 {
     (10 << 40) | c as u64
 }
 
+/// The neuron pairs sampled for population p's count-correlation estimate.
+pub fn count_pairs(p: usize) -> u64 {
+    debug_assert!((p as u64) < 1 << 40);
+    (11 << 40) | p as u64
+}
+
 /// Row `row` of the spiking engine's projection `k` (k < 2^20).
 pub fn projection(k: usize, row: usize) -> u64 {
     debug_assert!((k as u64) < 1 << 20 && (row as u64) < 1 << 40);
@@ -94,6 +101,7 @@ mod tests {
             (source(0), source(rows as usize)),
             (population_init(0), population_init(rows as usize)),
             (chunk_noise(0), chunk_noise(rows as usize)),
+            (count_pairs(0), count_pairs(rows as usize)),
             (
                 projection(0, 0),
                 projection_delays((1 << 20) - 1, rows as usize),

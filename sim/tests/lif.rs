@@ -249,7 +249,7 @@ fn same_seed_same_spikes_for_any_thread_count() {
                 let mut r =
                     LifRun::new(&net, spec(integ, 1e-3, 20.0), initial_state(&net, 7)).unwrap();
                 // A network this small runs on one thread by default: use every one here.
-                r.run.neurons_per_thread = 0;
+                r.run.work_per_thread = 0.0;
                 let total = r.total_steps();
                 r.advance(&net, total, |_| {}).unwrap();
                 r.raster()

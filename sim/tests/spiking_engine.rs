@@ -108,6 +108,7 @@ fn observe_all(t_on: f64) -> Observe {
         syn_every: 0.0,
         probes: Vec::new(),
         traces: Vec::new(),
+        count_pairs: 0,
     }
 }
 
@@ -139,7 +140,7 @@ fn same_bits_on_1_2_and_16_threads() {
                     )
                     .unwrap();
                     // Small networks run on one thread by default: every thread here.
-                    run.neurons_per_thread = 0;
+                    run.work_per_thread = 0.0;
                     let total = run.total_steps();
                     run.advance_to(&net, total).unwrap();
                     assert!(
@@ -586,4 +587,83 @@ fn divergence_is_reported_with_its_time() {
         .expect_err("diverges");
     let msg = e.to_string();
     assert!(msg.contains("diverged at t ="), "{msg}");
+}
+
+#[test]
+fn conductance_covariance_and_sampled_pairs_agree_with_direct_computations() {
+    // Paper 002's conductance network (N = 600, MIP input c = 0.2), 400 ms.
+    // 1. Each traced neuron's covariance of V with its summed conductance, computed directly
+    //    from the traced samples, equals the sum over channels of the covariances the
+    //    observers accumulate (the same samples; covariance is bilinear): rounding only.
+    // 2. The count correlation over 4000 random pairs agrees with the all-pairs estimator
+    //    within 4 of its standard errors (two estimators of one population mean).
+    let spec = paper002(600, Synapses::Conductance, 0.2);
+    let net = Network::build(&spec, 3).unwrap();
+    let traced: Vec<(usize, usize)> = (0..6).map(|k| (0, 37 * k)).collect();
+    let mut o = observe_all(50.0);
+    o.count_window = 25.0;
+    o.count_pairs = 4000;
+    o.traces = traced.clone();
+    let mut run = SpikingRun::new(
+        &net,
+        RunSpec {
+            t: 400.0,
+            observe: o,
+        },
+    )
+    .unwrap();
+    let total = run.total_steps();
+    run.advance_to(&net, total).unwrap();
+    let r = run.results(&net);
+    let e = &r.populations[0];
+    let stateful: Vec<usize> = (0..spec.populations[0].channels.len())
+        .filter(|&c| spec.populations[0].channels[c].has_state())
+        .collect();
+    assert!(!stateful.is_empty());
+    for (m, data) in r.traces.iter().enumerate() {
+        let n = data.len() as f64;
+        assert!(n > 100.0, "samples {n}");
+        let mv = data.iter().map(|x| x[0]).sum::<f64>() / n;
+        let mg = data.iter().map(|x| x[1]).sum::<f64>() / n;
+        let direct = data.iter().map(|x| (x[0] - mv) * (x[1] - mg)).sum::<f64>() / n;
+        let (c, k) = {
+            let (p, i) = traced[m];
+            let c = net
+                .population_chunks(p)
+                .find(|&c| net.chunks[c].lo <= i && i < net.chunks[c].hi)
+                .unwrap();
+            (c, i - net.chunks[c].lo)
+        };
+        let ob = &run.chunks[c].obs;
+        let s = ob.syn_steps as f64;
+        let from_sums: f64 = stateful
+            .iter()
+            .map(|&ch| {
+                let d = ob.syn_sum[ch][k] / s - ob.syn_shift[ch][k];
+                ob.gv_sum[ch][k] / s - d * (ob.sv_sum[k] / s)
+            })
+            .sum();
+        assert!(
+            (direct - from_sums).abs() < 1e-9 * (1.0 + direct.abs()),
+            "neuron {m}: {direct} vs {from_sums}"
+        );
+    }
+    // The population means are defined exactly for the stateful channels.
+    assert!(
+        e.syn_v_cov
+            .iter()
+            .zip(&spec.populations[0].channels)
+            .all(|(v, ch)| v.is_finite() == ch.has_state())
+    );
+    let (all, sampled, se) = (
+        e.count_corr,
+        e.count_corr_sampled,
+        e.count_corr_sampled_stderr,
+    );
+    eprintln!("count correlation: all pairs {all:.5}, 4000 sampled pairs {sampled:.5} +- {se:.5}");
+    assert!(se > 0.0 && se < 0.01, "{se}");
+    assert!(
+        (sampled - all).abs() < 4.0 * se,
+        "{sampled} +- {se} vs {all}"
+    );
 }

@@ -270,6 +270,7 @@ impl LifRun {
             syn_every: every,
             probes,
             traces: o.traces.iter().map(|&i| at(i)).collect(),
+            count_pairs: 0,
         };
         let total = spec.transient_steps() + spec.measured_steps();
         let mut run = SpikingRun::new_seeded(

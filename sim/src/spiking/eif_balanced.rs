@@ -241,6 +241,7 @@ impl Params {
             syn_every: 0.0,
             probes: Vec::new(),
             traces: Vec::new(),
+            count_pairs: 0,
         }
     }
 }

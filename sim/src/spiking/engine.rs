@@ -19,7 +19,7 @@
 //! thread count, so a seed gives the same bits on 1, 2 or 16 threads.
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,20 +67,21 @@ pub struct SpikingRun {
     pub drive: Vec<f64>,
     /// The seed of the run's own randomness (initial state, noise, input trains).
     pub seed: u64,
-    /// Threads are added only while each gets at least this many neurons (0: as many
-    /// threads as rayon's pool and the chunks allow). Never changes results.
-    #[serde(skip, default = "default_neurons_per_thread")]
-    pub neurons_per_thread: usize,
+    /// Threads are added only while each gets at least this much estimated work per step
+    /// (seconds, from [`super::neuron::NeuronModel::step_cost`]; 0: as many threads as rayon's pool and the
+    /// chunks allow). Never changes results.
+    #[serde(skip, default = "default_work_per_thread")]
+    pub work_per_thread: f64,
 }
 
-/// Each thread costs a barrier per step; below about 6000 neurons per thread that costs more
-/// than the thread saves. Measured: the LIF network of Eqs. 62-64 at N = 5000 (a 2 us step)
-/// ran 2.3 ms per tau_m on one thread and 3.3 ms on two; paper 002's EIF network at
-/// N = 15000 (7500 per thread) ran 1.9-2.0 times faster on two.
-pub const NEURONS_PER_THREAD: usize = 6000;
+/// Each thread costs a barrier per step (about 1 us on this project's 2-core machine), so a
+/// thread must bring at least this much work per step. Measured: the LIF network of Eqs.
+/// 62-64 at N = 5000 (a 2 us step) ran 2.3 ms per tau_m on one thread and 3.3 ms on two;
+/// paper 002's EIF network at N = 15000 (about 150 us per step) 1.9-2.0 times faster on two.
+pub const WORK_PER_THREAD: f64 = 10e-6;
 
-fn default_neurons_per_thread() -> usize {
-    NEURONS_PER_THREAD
+fn default_work_per_thread() -> f64 {
+    WORK_PER_THREAD
 }
 
 impl SpikingRun {
@@ -178,7 +179,7 @@ impl SpikingRun {
             sources,
             drive: vec![0.0; net.spec.populations.len()],
             seed,
-            neurons_per_thread: NEURONS_PER_THREAD,
+            work_per_thread: WORK_PER_THREAD,
         })
     }
 
@@ -221,19 +222,26 @@ impl SpikingRun {
     }
 
     /// Advance to step `until` (at most the total) on `rayon::current_num_threads()` threads at
-    /// most, one per chunk at most, and one per [`SpikingRun::neurons_per_thread`] neurons.
+    /// most, one per chunk at most, and one per [`SpikingRun::work_per_thread`] of estimated
+    /// work per step.
     pub fn advance_to(&mut self, net: &Network, until: u64) -> Result<(), SimError> {
         let until = until.min(self.grid.total);
         if until <= self.step {
             return Ok(());
         }
-        let neurons: usize = net.chunks.iter().map(|c| c.len()).sum();
-        let by_size = neurons
-            .checked_div(self.neurons_per_thread)
-            .unwrap_or(usize::MAX)
-            .max(1);
+        let work: f64 = net
+            .spec
+            .populations
+            .iter()
+            .map(|p| p.n as f64 * p.model.as_dyn().step_cost())
+            .sum();
+        let by_work = if self.work_per_thread > 0.0 {
+            ((work / self.work_per_thread) as usize).max(1)
+        } else {
+            usize::MAX
+        };
         let threads = rayon::current_num_threads()
-            .min(by_size)
+            .min(by_work)
             .clamp(1, net.chunks.len());
         // Chunks to threads, largest first onto the least loaded thread (any assignment
         // gives the same bits: every target sums its arrivals in spike order).
@@ -440,12 +448,28 @@ impl Board {
 /// A barrier that spins briefly, then sleeps on a condition variable: with as many threads as
 /// cores a step's wait is a few hundred nanoseconds of spinning; with more threads than cores
 /// (tests run side by side, 16 threads on 2 cores) waiting threads give their core away.
+///
+/// A worker that panics poisons the barrier on its way out ([`PoisonOnPanic`]): every wait
+/// then returns at once and the workers stop, so the panic reaches the caller instead of
+/// leaving the others waiting for ever.
 struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
+    poisoned: AtomicBool,
     lock: std::sync::Mutex<()>,
     wake: std::sync::Condvar,
+}
+
+/// Poisons the barrier if dropped while its thread panics.
+struct PoisonOnPanic<'a>(&'a SpinBarrier);
+
+impl Drop for PoisonOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.poison();
+        }
+    }
 }
 
 impl SpinBarrier {
@@ -454,6 +478,7 @@ impl SpinBarrier {
             n,
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            poisoned: AtomicBool::new(false),
             lock: std::sync::Mutex::new(()),
             wake: std::sync::Condvar::new(),
         }
@@ -472,15 +497,23 @@ impl SpinBarrier {
             return;
         }
         for _ in 0..4000 {
-            if self.generation.load(Ordering::Acquire) != gen_now {
+            if self.generation.load(Ordering::Acquire) != gen_now || self.is_poisoned() {
                 return;
             }
             std::hint::spin_loop();
         }
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        while self.generation.load(Ordering::Acquire) == gen_now {
+        while self.generation.load(Ordering::Acquire) == gen_now && !self.is_poisoned() {
             guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
         }
+    }
+    fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.wake.notify_all();
+    }
+    fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
     }
 }
 
@@ -506,6 +539,7 @@ impl Worker<'_> {
         start: u64,
         until: u64,
     ) -> Vec<Option<SourceState>> {
+        let _poison = PoisonOnPanic(self.barrier);
         let net = self.net;
         let dt = net.spec.dt;
         let r = (net.max_delay + 1) as u64;
@@ -733,7 +767,7 @@ impl Worker<'_> {
                         spikes.eff.push(e);
                     }
                 }
-                // 4. Observers; a divergence check every 64 steps.
+                // 4. Observers; a divergence check every 256 steps.
                 ch.obs.record(
                     &self.spec.observe,
                     &self.grid,
@@ -747,7 +781,7 @@ impl Worker<'_> {
                         tick,
                     },
                 );
-                if n % 64 == 63 || n + 1 == until {
+                if n % 256 == 255 || n + 1 == until {
                     // NaN or +inf in V (-inf is the theta neuron's reset), NaN or inf in a
                     // synaptic variable: folds without a branch, so that they vectorise.
                     let bad = ch
@@ -766,7 +800,7 @@ impl Worker<'_> {
                 }
             }
             self.barrier.wait();
-            if self.failed.load(Ordering::SeqCst) <= n {
+            if self.failed.load(Ordering::SeqCst) <= n || self.barrier.is_poisoned() {
                 break;
             }
         }
@@ -774,5 +808,41 @@ impl Worker<'_> {
             .iter()
             .map(|c| c.as_ref().map(|c| c.state(net.seed)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_worker_releases_the_others() {
+        // Two workers; one panics after the first step. Without the poison the other would
+        // wait at its second barrier for ever: a watchdog fails the test after 20 s instead.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let b = SpinBarrier::new(2);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        let _poison = PoisonOnPanic(&b);
+                        for _ in 0..3 {
+                            b.wait();
+                            if b.is_poisoned() {
+                                break;
+                            }
+                        }
+                    });
+                    let _poison = PoisonOnPanic(&b);
+                    b.wait();
+                    panic!("a worker's bug");
+                })
+            }));
+            tx.send(outcome.is_err()).ok();
+        });
+        let panicked = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the run hung instead of passing the panic on");
+        assert!(panicked, "the panic reaches the caller");
     }
 }

@@ -34,6 +34,8 @@ pub mod network;
 pub mod neuron;
 pub mod observe;
 
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use engine::{RunSpec, SpikingRun};
@@ -94,6 +96,7 @@ impl SpikingRun {
             let mut pop_counts = vec![0u64; g.pop_bins()];
             let mut syn = vec![0.0; pop.channels.len()];
             let mut syn_var = vec![0.0; pop.channels.len()];
+            let mut syn_v_cov = vec![0.0; pop.channels.len()];
             let mut w_sum = 0.0;
             for c in net.population_chunks(p) {
                 let ch = &self.chunks[c];
@@ -130,11 +133,16 @@ impl SpikingRun {
                     let m = ob.syn_steps as f64;
                     for (c, sums) in ob.syn_sum.iter().enumerate() {
                         syn[c] += sums.iter().sum::<f64>();
-                        for ((&sum, &shift), &sum2) in
-                            sums.iter().zip(&ob.syn_shift[c]).zip(&ob.syn_sum2[c])
-                        {
+                        let rows = sums
+                            .iter()
+                            .zip(&ob.syn_shift[c])
+                            .zip(&ob.syn_sum2[c])
+                            .zip(&ob.gv_sum[c])
+                            .zip(&ob.sv_sum);
+                        for ((((&sum, &shift), &sum2), &gv), &sv) in rows {
                             let d = sum / m - shift;
                             syn_var[c] += (sum2 / m - d * d).max(0.0);
+                            syn_v_cov[c] += gv / m - d * (sv / m);
                         }
                     }
                     w_sum += ob.w_sum;
@@ -181,6 +189,25 @@ impl SpikingRun {
                     }
                 })
                 .collect();
+            let syn_v_cov = syn_v_cov
+                .iter()
+                .zip(&pop.channels)
+                .map(|(v, ch)| {
+                    if steps > 0 && ch.has_state() {
+                        v / pop.n as f64
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            let (count_corr_sampled, count_corr_sampled_stderr) = if o.count_pairs > 0 {
+                let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+                rng.set_stream(crate::streams::count_pairs(p));
+                let list: Vec<&[u16]> = series.iter().map(|s| s.as_slice()).collect();
+                observe::sampled_pair_correlation(&list, o.min_spikes, o.count_pairs, &mut rng)
+            } else {
+                (f64::NAN, f64::NAN)
+            };
             let w = if pop.depression.is_some() {
                 per_sample(&w_sum)
             } else {
@@ -216,6 +243,9 @@ impl SpikingRun {
                 synapses,
                 syn_var,
                 w,
+                syn_v_cov,
+                count_corr_sampled,
+                count_corr_sampled_stderr,
                 inputs,
                 activity: pop_counts,
                 neurons,
@@ -342,6 +372,9 @@ impl Resumable for SpikingRun {
                     c.state.w_t.len(),
                     o.syn_shift.len(),
                     o.syn_sum2.len(),
+                    o.sv_shift.len(),
+                    o.sv_sum.len(),
+                    o.gv_sum.len(),
                     o.probes.len(),
                     o.traces.len(),
                 ];
@@ -350,6 +383,7 @@ impl Resumable for SpikingRun {
                 v.extend(o.syn_sum.iter().map(Vec::len));
                 v.extend(o.syn_shift.iter().map(Vec::len));
                 v.extend(o.syn_sum2.iter().map(Vec::len));
+                v.extend(o.gv_sum.iter().map(Vec::len));
                 // Probe and trace series hold one sample per synaptic sample (0 if so).
                 let samples = o.syn_steps as usize;
                 v.extend(o.probes.iter().map(|p| usize::from(p.1.len() != samples)));

@@ -160,6 +160,13 @@ pub trait NeuronModel {
     /// per spike, in increasing order; a neuron may appear more than once), with its time
     /// inside the step if the model is [`NeuronModel::timed`].
     fn step(&self, input: StepInput<'_>, state: &mut ChunkState, spikes: &mut Spikes);
+    /// Rough cost of one neuron's step in seconds, delivery included, for the engine's choice
+    /// of thread count only (never results): 10 ns, measured on paper 002's EIF network at
+    /// N = 15000 (about 150 us per step); the noise-free timed and Euler LIF, one vectorised
+    /// pass, say 0.5 ns (the network of Eqs. 62-64 at N = 5000: 2 us per step).
+    fn step_cost(&self) -> f64 {
+        10e-9
+    }
     /// Constants of a step that depend only on dt, the channels and the drive (e.g. the
     /// exponentials of a linear propagator), computed once instead of every step.
     fn prepare(&self, _dt: f64, _channels: &[Synapse], _drive: f64) -> Vec<f64> {
@@ -1012,6 +1019,14 @@ impl NeuronModel for Lif {
 
     fn timed(&self) -> bool {
         self.scheme == LifScheme::Timed
+    }
+
+    fn step_cost(&self) -> f64 {
+        if self.scheme == LifScheme::Exact {
+            10e-9
+        } else {
+            0.5e-9
+        }
     }
 
     fn prepare(&self, dt: f64, channels: &[Synapse], drive: f64) -> Vec<f64> {

@@ -63,6 +63,10 @@ pub struct Observe {
     /// synaptic sample.
     #[serde(default)]
     pub traces: Vec<(usize, usize)>,
+    /// Also estimate each population's mean count correlation from this many random pairs
+    /// (0: not), a check on the all-pairs estimator with its own standard error.
+    #[serde(default)]
+    pub count_pairs: usize,
 }
 
 impl Observe {
@@ -80,6 +84,7 @@ impl Observe {
             syn_every: 0.0,
             probes: Vec::new(),
             traces: Vec::new(),
+            count_pairs: 0,
         }
     }
 }
@@ -215,6 +220,11 @@ pub struct ChunkObs {
     /// Per channel and neuron: the first sample, and the sum of squared deviations from it.
     pub syn_shift: Vec<Vec<f64>>,
     pub syn_sum2: Vec<Vec<f64>>,
+    /// V at the synaptic samples: its first value, the sum of deviations from it, and per
+    /// channel the sum of products of the channel's and V's deviations (their covariance).
+    pub sv_shift: Vec<f64>,
+    pub sv_sum: Vec<f64>,
+    pub gv_sum: Vec<Vec<f64>>,
     pub syn_steps: u64,
     /// Sum over synaptic samples of the chunk's summed efficacies w (depression).
     pub w_sum: f64,
@@ -263,6 +273,9 @@ impl ChunkObs {
             syn_sum: per_channel(),
             syn_shift: per_channel(),
             syn_sum2: per_channel(),
+            sv_shift: if o.synapses { vec![0.0; n] } else { Vec::new() },
+            sv_sum: if o.synapses { vec![0.0; n] } else { Vec::new() },
+            gv_sum: per_channel(),
             syn_steps: 0,
             w_sum: 0.0,
             probes: mine(&o.probes)
@@ -430,14 +443,25 @@ impl ChunkObs {
     /// One synaptic sample at time `t` (module docs).
     fn sample_synapses(&mut self, state: &ChunkState, t: f64, w_rate: Option<f64>) {
         let first = self.syn_steps == 0;
+        if first {
+            self.sv_shift.copy_from_slice(&state.v);
+        }
+        for (a, (&v, &v0)) in self
+            .sv_sum
+            .iter_mut()
+            .zip(state.v.iter().zip(&self.sv_shift))
+        {
+            *a += v - v0;
+        }
         for (c, s) in state.syn.iter().enumerate() {
             if s.is_empty() {
                 continue;
             }
-            let (sum, shift, sum2) = (
+            let (sum, shift, sum2, gv) = (
                 &mut self.syn_sum[c],
                 &mut self.syn_shift[c],
                 &mut self.syn_sum2[c],
+                &mut self.gv_sum[c],
             );
             if first {
                 shift.copy_from_slice(s);
@@ -447,6 +471,7 @@ impl ChunkObs {
                 sum[k] += x;
                 let d = x - shift[k];
                 sum2[k] += d * d;
+                gv[k] += d * (state.v[k] - self.sv_shift[k]);
             }
         }
         self.syn_steps += 1;
@@ -510,6 +535,13 @@ pub struct PopulationStats {
     pub syn_var: Vec<f64>,
     /// Time and population average of the depression efficacy w (NaN without depression).
     pub w: f64,
+    /// Population mean of each stateful channel's temporal covariance with V per neuron, from
+    /// the synaptic samples (V after resets; paper 002's Cov(g, V); NaN for delta channels).
+    pub syn_v_cov: Vec<f64>,
+    /// The mean count correlation over [`Observe::count_pairs`] random pairs of eligible
+    /// neurons, and its standard error over the pairs (NaN if not asked for).
+    pub count_corr_sampled: f64,
+    pub count_corr_sampled_stderr: f64,
     /// Mean input through each channel per neuron and unit time, from the weights that
     /// arrived: for a delta or current channel its mean contribution to dV/dt (a current's
     /// jump w carries the charge w tau), for a conductance the mean conductance (w tau per
@@ -567,6 +599,48 @@ pub fn mean_pair_correlation<'a>(
     (ss - m as f64) / (m as f64 * (m as f64 - 1.0))
 }
 
+/// The mean Pearson correlation of the count series over `pairs` random pairs of distinct
+/// eligible neurons (more than `min_spikes` spikes, non-constant counts), drawn uniformly with
+/// `rng`, and its standard error over the pairs: (NaN, NaN) with fewer than 2 eligible
+/// neurons or no pairs.
+pub fn sampled_pair_correlation(
+    series: &[&[u16]],
+    min_spikes: u32,
+    pairs: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> (f64, f64) {
+    use rand::RngExt;
+    // Standardised series of the eligible neurons.
+    let z: Vec<Vec<f64>> = series
+        .iter()
+        .filter_map(|s| {
+            let w = s.len() as f64;
+            let total: u64 = s.iter().map(|&c| c as u64).sum();
+            let m = total as f64 / w;
+            let var = s.iter().map(|&c| (c as f64 - m).powi(2)).sum::<f64>() / w;
+            (total > min_spikes as u64 && var > 0.0)
+                .then(|| s.iter().map(|&c| (c as f64 - m) / var.sqrt()).collect())
+        })
+        .collect();
+    if z.len() < 2 || pairs == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let r: Vec<f64> = (0..pairs)
+        .map(|_| {
+            let i = rng.random_range(0..z.len());
+            let mut j = rng.random_range(0..z.len() - 1);
+            if j >= i {
+                j += 1;
+            }
+            z[i].iter().zip(&z[j]).map(|(a, b)| a * b).sum::<f64>() / z[i].len() as f64
+        })
+        .collect();
+    let n = r.len() as f64;
+    let mean = r.iter().sum::<f64>() / n;
+    let sd = (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+    (mean, sd / n.sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,6 +663,7 @@ mod tests {
             syn_every: 0.0,
             probes: Vec::new(),
             traces: Vec::new(),
+            count_pairs: 0,
         };
         let g = Grid::new(&o, 0.1, 400).unwrap();
         let n = 777;
