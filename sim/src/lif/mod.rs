@@ -315,30 +315,44 @@ impl LifRun {
     }
 
     /// Advance until `until` steps (at most the total), calling `progress(step)` every 1 %.
+    /// With the raster on, its growth is checked every 4096 steps against the memory
+    /// available when this call started ([`crate::budget::ensure_growth`]).
     pub fn advance(
         &mut self,
         _net: &LifNetwork,
         until: u64,
         mut progress: impl FnMut(u64),
     ) -> Result<(), SimError> {
+        const RASTER_CHECK: u64 = 4096;
         let until = until.min(self.total_steps());
         let tick = (self.total_steps() / 100).max(1);
         let engine = self.engine.clone().expect("engine network");
+        let raster = self.spec.observe.raster;
+        let raster_bytes = |r: &SpikingRun| {
+            16.0 * r.chunks.iter().map(|c| c.obs.raster.len()).sum::<usize>() as f64
+        };
+        let budget = if raster {
+            crate::budget::available_memory() + raster_bytes(&self.run)
+        } else {
+            f64::INFINITY
+        };
         while self.run.step < until {
-            let next = ((self.run.step / tick + 1) * tick).min(until);
-            if self.spec.observe.raster {
+            let mut next = ((self.run.step / tick + 1) * tick).min(until);
+            if raster {
+                next = next.min((self.run.step / RASTER_CHECK + 1) * RASTER_CHECK);
+            }
+            self.run.advance_to(&engine, next)?;
+            if raster {
                 let t = self.run.step as f64 * self.spec.dt;
-                let kept: usize = self.run.chunks.iter().map(|c| c.obs.raster.len()).sum();
                 crate::budget::ensure_growth(
                     &format!(
                         "the spike raster (kept for --raster or --cv-window) at t = {t:.0} of {:.0}",
                         self.total_steps() as f64 * self.spec.dt
                     ),
-                    (kept * 16) as f64,
-                    crate::budget::available_memory() + (kept * 16) as f64,
+                    raster_bytes(&self.run),
+                    budget,
                 )?;
             }
-            self.run.advance_to(&engine, next)?;
             if self.run.step % tick == 0 {
                 progress(self.run.step);
             }

@@ -178,28 +178,21 @@ impl SpikingRun {
                 }
             };
             let synapses = syn.iter().map(per_sample).collect();
-            let syn_var = syn_var
-                .iter()
-                .zip(&pop.channels)
-                .map(|(v, ch)| {
-                    if steps > 0 && ch.has_state() {
-                        v / pop.n as f64
-                    } else {
-                        f64::NAN
-                    }
-                })
-                .collect();
-            let syn_v_cov = syn_v_cov
-                .iter()
-                .zip(&pop.channels)
-                .map(|(v, ch)| {
-                    if steps > 0 && ch.has_state() {
-                        v / pop.n as f64
-                    } else {
-                        f64::NAN
-                    }
-                })
-                .collect();
+            // Sums over neurons of per-neuron statistics of the stateful channels: their means.
+            let per_neuron = |sums: Vec<f64>| -> Vec<f64> {
+                sums.iter()
+                    .zip(&pop.channels)
+                    .map(|(v, ch)| {
+                        if steps > 0 && ch.has_state() {
+                            v / pop.n as f64
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect()
+            };
+            let syn_var = per_neuron(syn_var);
+            let syn_v_cov = per_neuron(syn_v_cov);
             let (count_corr_sampled, count_corr_sampled_stderr) = if o.count_pairs > 0 {
                 let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
                 rng.set_stream(crate::streams::count_pairs(p));
