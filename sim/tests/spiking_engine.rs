@@ -284,12 +284,7 @@ fn generators_have_their_exact_statistics() {
         assert_eq!(r.len(), 100);
         assert!(r.windows(2).all(|w| w[0] < w[1]) && !r.contains(&(i as u32)));
     }
-    let delays: Vec<u16> = net
-        .fanouts
-        .iter()
-        .flatten()
-        .flat_map(|f| f.delays.clone())
-        .collect();
+    let delays: Vec<u16> = net.fanouts.iter().flat_map(|f| f.delays.clone()).collect();
     assert_eq!(delays.len(), 300_000);
     assert_eq!(*delays.iter().min().unwrap(), 2);
     assert_eq!(*delays.iter().max().unwrap(), 20);

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aligned::AlignedVec;
 use super::input::{PoissonCursor, SourceState};
-use super::network::{Init, Network, Pre};
+use super::network::{Fanout, Init, Network, Pre};
 use super::neuron::{ChunkState, Spikes, StepInput};
 use super::observe::{ChunkObs, Grid, Observe, Sampling};
 use crate::error::SimError;
@@ -361,14 +361,25 @@ fn scatter_add2(x: &mut [f64], v: &mut [f64], targets: &[u16], a: f64, b: f64) {
     }
 }
 
-/// Ask the CPU to fetch the first 256 bytes of `targets` from `at` (no effect elsewhere than
-/// on x86_64; never faults).
+/// Delivery asks for the fan-out list of the spike this many spikes ahead while it delivers
+/// the current one, so that the list's first lines arrive while the current list is written
+/// (the lists lie at random places of a large array). This replaced a separate pass over all
+/// of a step's lists before delivery, which a profile of the LIF network of Eqs. 62-64
+/// (N = 5000, about one spike per step, nothing to overlap) charged 3.5 % of the run; with
+/// the fan-outs side by side per spike ([`super::network`]) paper 002's N = 15000 network ran
+/// 10-25 % faster than with tables per chunk and the pass (README, spiking engine).
+const PREFETCH_AHEAD: usize = 2;
+
+/// Ask the CPU to fetch the first 256 bytes of neuron j's list onto chunk i of the fan-out `f` (no effect
+/// elsewhere than on x86_64; never faults).
 #[inline(always)]
-fn prefetch(targets: &[u16], at: usize) {
+fn prefetch_list(f: &Fanout, j: usize, i: usize) {
     #[cfg(target_arch = "x86_64")]
-    if at < targets.len() {
+    if let Some(&at) = f.offsets.get(j * f.chunks + i)
+        && (at as usize) < f.targets.len()
+    {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = targets[at..].as_ptr() as *const i8;
+        let p = f.targets[at as usize..].as_ptr() as *const i8;
         for line in 0..4 {
             // SAFETY: prefetching is a hint; it never faults, even past the end.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * line)) };
@@ -587,29 +598,6 @@ impl Worker<'_> {
                     (None, SourceState::Poisson { .. }) => unreachable!("cursor built above"),
                 }
             }
-            if n > 0 {
-                // Prefetch the start of every fan-out list this step reads: the lists lie at
-                // random places of a large array. Measured at N = 15000 (paper 002, 2 s, three
-                // alternating runs): 3.14-3.37 s with this pass, 3.47-3.78 s without.
-                for &(c, _) in &mine {
-                    for f in &net.fanouts[c] {
-                        let pr = &net.spec.projections[f.projection];
-                        let touch = |j: usize| prefetch(&f.targets, f.offsets[j] as usize);
-                        match pr.pre {
-                            Pre::Population(p) => {
-                                for pc in net.population_chunks(p) {
-                                    let lo = net.chunks[pc].lo;
-                                    // SAFETY: step n reads step n - 1's lists.
-                                    for &k in unsafe { &self.board.read(pc, n - 1).idx } {
-                                        touch(lo + k as usize);
-                                    }
-                                }
-                            }
-                            Pre::Source(s) => src_lists[s].iter().for_each(|&j| touch(j as usize)),
-                        }
-                    }
-                }
-            }
             let tick = self.grid.tick(n);
             for (c, ch) in mine.iter_mut() {
                 let c = *c;
@@ -639,7 +627,9 @@ impl Worker<'_> {
                 // of `NeuronModel::arrival` (delay 0 only: `Spec::validate`).
                 if n > 0 {
                     let model = pop.model.as_dyn();
-                    for f in &net.fanouts[c] {
+                    for &proj in &net.onto[c] {
+                        let f = &net.fanouts[proj];
+                        let ci = c - f.first_chunk;
                         let pr = &net.spec.projections[f.projection];
                         let w = pr.weight;
                         let channel = &pop.channels[pr.channel];
@@ -654,7 +644,7 @@ impl Worker<'_> {
                             (v, &mut no_v)
                         };
                         let mut deliver = |j: usize, w: f64, fx: f64, fv: f64| {
-                            let (a, b) = (f.offsets[j] as usize, f.offsets[j + 1] as usize);
+                            let (a, b) = f.range(j, ci);
                             if measuring {
                                 *inputs += w * (b - a) as f64;
                             }
@@ -722,7 +712,14 @@ impl Worker<'_> {
                                     let lo = net.chunks[pc].lo;
                                     // SAFETY: step n reads step n - 1's lists.
                                     let sp = unsafe { self.board.read(pc, n - 1) };
+                                    let ahead = |i: usize| {
+                                        if let Some(&k) = sp.idx.get(i) {
+                                            prefetch_list(f, lo + k as usize, ci);
+                                        }
+                                    };
+                                    (0..PREFETCH_AHEAD).for_each(ahead);
                                     for (i, &k) in sp.idx.iter().enumerate() {
+                                        ahead(i + PREFETCH_AHEAD);
                                         let we = if pr.depressed { w * sp.eff[i] } else { w };
                                         let (fx, fv) =
                                             factors.get(m).copied().unwrap_or((1.0, 0.0));
@@ -732,7 +729,15 @@ impl Worker<'_> {
                                 }
                             }
                             Pre::Source(s) => {
-                                for &j in &src_lists[s] {
+                                let list = &src_lists[s];
+                                let ahead = |i: usize| {
+                                    if let Some(&j) = list.get(i) {
+                                        prefetch_list(f, j as usize, ci);
+                                    }
+                                };
+                                (0..PREFETCH_AHEAD).for_each(ahead);
+                                for (i, &j) in list.iter().enumerate() {
+                                    ahead(i + PREFETCH_AHEAD);
                                     deliver(j as usize, w, 1.0, 0.0);
                                 }
                             }

@@ -66,14 +66,40 @@ pub struct Results {
 }
 
 impl Network {
-    /// A hash of the synapses (targets, offsets, delays of every fan-out, in order).
+    /// A hash of the synapses: for every chunk, and every projection onto it in order, the
+    /// projection's index, then the offsets (from 0), targets and delays of the chunk's lists
+    /// in presynaptic order. It depends on the synapses only, not on how the fan-outs are
+    /// laid out in memory (the hash of tables per chunk, which checkpoints of format 2 hold).
     pub fn fingerprint(&self) -> u64 {
         let mut h = FNV_OFFSET;
-        for f in self.fanouts.iter().flatten() {
-            h = fnv1a64(h, &(f.projection as u64).to_le_bytes());
-            h = fnv1a64(h, bytemuck::cast_slice(&f.offsets));
-            h = fnv1a64(h, bytemuck::cast_slice(&f.targets));
-            h = fnv1a64(h, bytemuck::cast_slice(&f.delays));
+        for (c, projections) in self.onto.iter().enumerate() {
+            for &k in projections {
+                let f = &self.fanouts[k];
+                let i = c - f.first_chunk;
+                let n_pre = (f.offsets.len() - 1) / f.chunks.max(1);
+                h = fnv1a64(h, &(k as u64).to_le_bytes());
+                let mut at = 0u32;
+                h = fnv1a64(h, &at.to_le_bytes());
+                for j in 0..n_pre {
+                    let (a, b) = f.range(j, i);
+                    at += (b - a) as u32;
+                    h = fnv1a64(h, &at.to_le_bytes());
+                }
+                for j in 0..n_pre {
+                    let (a, b) = f.range(j, i);
+                    for t in &f.targets[a..b] {
+                        h = fnv1a64(h, &t.to_le_bytes());
+                    }
+                }
+                if !f.delays.is_empty() {
+                    for j in 0..n_pre {
+                        let (a, b) = f.range(j, i);
+                        for d in &f.delays[a..b] {
+                            h = fnv1a64(h, &d.to_le_bytes());
+                        }
+                    }
+                }
+            }
         }
         h
     }

@@ -6,15 +6,22 @@
 //! neurons in all, at least 2048 and at most 65536 (local indices are `u16`). Fewer, larger
 //! chunks cost less per spike (each spike visits every chunk of its targets' population:
 //! 2048-neuron chunks ran paper 002's N = 15000 network 10-15 % faster than 940-neuron ones),
-//! while 16 of them balance up to 16 threads. The
-//! chunks depend on the network only, never on the thread count. A chunk owns its neurons' state and, for every projection onto its
-//! population, the fan-out of every presynaptic neuron restricted to the chunk: offsets
-//! (`u32`) and local targets (`u16`), plus one `u16` delay per synapse when delays vary per
-//! synapse. Weights are per projection, so a synapse costs 2 bytes (4 with its own delay).
-//! A thread delivers spikes only into the chunks it owns, so delivery needs no locks; every
-//! target receives its arrivals in the order of the spikes (presynaptic neuron order within a
-//! step), whatever the thread count, which is why results are the same bits on 1, 2 or 16
-//! threads.
+//! while 16 of them balance up to 16 threads. The chunks depend on the network only, never
+//! on the thread count. A chunk owns its neurons' state; a thread delivers spikes only into
+//! the chunks it owns, so delivery needs no locks; every target receives its arrivals in the
+//! order of the spikes (presynaptic neuron order within a step), whatever the thread count,
+//! which is why results are the same bits on 1, 2 or 16 threads.
+//!
+//! ## Fan-outs
+//! Each projection's synapses are stored once ([`Fanout`]), grouped by presynaptic neuron
+//! and, inside a neuron's group, by target chunk: local targets (`u16`, ascending in each
+//! chunk's list), one `u32` offset per (presynaptic neuron, chunk), plus one `u16` delay per
+//! synapse when delays vary per synapse. Weights are per projection, so a synapse costs 2
+//! bytes (4 with its own delay). A spike's lists for all the chunks of its targets' population
+//! thus lie side by side, behind one line of offsets: the chunks read one region of memory
+//! per spike and projection, not one per chunk. (Tables per chunk had made the LIF network of
+//! Eqs. 62-64 at N = 5000, three chunks, 1.4 times slower on a machine whose L2 cache holds
+//! less than its synapses; the README's spiking engine section has the numbers.)
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -295,11 +302,17 @@ impl ChunkInfo {
     }
 }
 
-/// One projection's synapses onto one chunk: the targets (local, `u16`) of presynaptic
-/// neuron j are `targets[offsets[j]..offsets[j + 1]]`, ascending.
+/// One projection's synapses ([module docs](self)): the targets, local to chunk
+/// `first_chunk + i`, of presynaptic neuron j are `targets[a..b]` with `(a, b) =
+/// range(j, i)`, ascending; with per-synapse delays, `delays[a..b]` are theirs.
 #[derive(Clone, Debug, Default)]
 pub struct Fanout {
     pub projection: usize,
+    /// The first chunk of the post population, and how many it has.
+    pub first_chunk: usize,
+    pub chunks: usize,
+    /// `offsets[j * chunks + i]`: where the list of (j, chunk i) starts; the next entry is
+    /// where it ends (`n_pre * chunks + 1` entries).
     pub offsets: Vec<u32>,
     pub targets: Vec<u16>,
     /// Per-synapse delays in steps (empty when the projection has one delay).
@@ -308,13 +321,25 @@ pub struct Fanout {
     pub delay: u16,
 }
 
+impl Fanout {
+    /// The list of presynaptic neuron j in the post population's chunk i (0-based within
+    /// the population): `targets[a..b]`.
+    #[inline(always)]
+    pub fn range(&self, j: usize, i: usize) -> (usize, usize) {
+        let at = j * self.chunks + i;
+        (self.offsets[at] as usize, self.offsets[at + 1] as usize)
+    }
+}
+
 /// A built network.
 pub struct Network {
     pub spec: Spec,
     pub seed: u64,
     pub chunks: Vec<ChunkInfo>,
-    /// `fanouts[c]`: the projections onto chunk c.
-    pub fanouts: Vec<Vec<Fanout>>,
+    /// One per projection, in the spec's order.
+    pub fanouts: Vec<Fanout>,
+    /// `onto[c]`: the projections onto chunk c, in order.
+    pub onto: Vec<Vec<usize>>,
     /// First chunk of each population (`chunks` lists populations in order).
     pub first_chunk: Vec<usize>,
     /// Longest delay in steps.
@@ -358,7 +383,8 @@ impl Network {
                 lo = hi;
             }
         }
-        let mut fanouts: Vec<Vec<Fanout>> = vec![Vec::new(); chunks.len()];
+        let mut fanouts = Vec::with_capacity(spec.projections.len());
+        let mut onto: Vec<Vec<usize>> = vec![Vec::new(); chunks.len()];
         let mut max_delay = 0usize;
         for (k, pr) in spec.projections.iter().enumerate() {
             let rows = draw_rows(spec, k, pr, seed)?;
@@ -372,21 +398,24 @@ impl Network {
                 (dmax / spec.dt).round() as usize,
             );
             max_delay = max_delay.max(smax);
-            let per_synapse = smax > smin;
             let c0 = first_chunk[pr.post];
             let nc = spec.populations[pr.post].n.div_ceil(chunk);
-            let built: Vec<Fanout> = (c0..c0 + nc)
-                .into_par_iter()
-                .map(|c| {
-                    let info = chunks[c];
-                    fanout(&rows, info, n_pre, k, per_synapse, (smin, smax), seed)
-                })
-                .collect::<Result<_, _>>()?;
-            for (i, f) in built.into_iter().enumerate() {
-                fanouts[c0 + i].push(Fanout {
-                    delay: smin as u16,
-                    ..f
-                });
+            let f = fanout(
+                &rows,
+                &chunks[c0..c0 + nc],
+                n_pre,
+                k,
+                smax > smin,
+                (smin, smax),
+                seed,
+            )?;
+            fanouts.push(Fanout {
+                first_chunk: c0,
+                delay: smin as u16,
+                ..f
+            });
+            for list in &mut onto[c0..c0 + nc] {
+                list.push(k);
             }
         }
         Ok(Network {
@@ -394,6 +423,7 @@ impl Network {
             seed,
             chunks,
             fanouts,
+            onto,
             first_chunk,
             max_delay,
         })
@@ -401,14 +431,13 @@ impl Network {
 
     /// Number of synapses.
     pub fn synapses(&self) -> usize {
-        self.fanouts.iter().flatten().map(|f| f.targets.len()).sum()
+        self.fanouts.iter().map(|f| f.targets.len()).sum()
     }
 
     /// Bytes held by the connectivity (targets, offsets, per-synapse delays).
     pub fn connectivity_bytes(&self) -> usize {
         self.fanouts
             .iter()
-            .flatten()
             .map(|f| 2 * f.targets.len() + 4 * f.offsets.len() + 2 * f.delays.len())
             .sum()
     }
@@ -428,16 +457,14 @@ impl Network {
     pub fn rows(&self, k: usize) -> Rows {
         let pr = &self.spec.projections[k];
         let n_pre = self.spec.pre_size(pr.pre).unwrap_or(0);
+        let f = &self.fanouts[k];
         let mut rows: Vec<Vec<u32>> = Vec::new();
-        for c in self.population_chunks(pr.post) {
+        for (i, c) in self.population_chunks(pr.post).enumerate() {
             let info = self.chunks[c];
             let mut local = vec![Vec::new(); info.len()];
-            let f = self.fanouts[c]
-                .iter()
-                .find(|f| f.projection == k)
-                .expect("every chunk of the post population has the projection");
             for j in 0..n_pre {
-                for &t in &f.targets[f.offsets[j] as usize..f.offsets[j + 1] as usize] {
+                let (a, b) = f.range(j, i);
+                for &t in &f.targets[a..b] {
                     local[t as usize].push(j as u32);
                 }
             }
@@ -487,63 +514,93 @@ fn draw_rows(spec: &Spec, k: usize, pr: &Projection, seed: u64) -> Result<Rows, 
     }
 }
 
-/// Transpose the rows of one chunk into its fan-out table.
+/// Transpose the rows of one projection into its fan-out table ([`Fanout`]): the lists of
+/// each chunk are counted and filled by one task per chunk (in parallel), each writing only
+/// its own (j, chunk) ranges.
 fn fanout(
     rows: &Rows,
-    info: ChunkInfo,
+    chunks: &[ChunkInfo],
     n_pre: usize,
     k: usize,
     per_synapse: bool,
     (smin, smax): (usize, usize),
     seed: u64,
 ) -> Result<Fanout, SimError> {
-    let mut counts = vec![0u32; n_pre + 1];
-    for i in info.lo..info.hi {
-        for &j in rows.row(i) {
-            counts[j as usize + 1] += 1;
+    let nc = chunks.len();
+    // First the number of synapses of each (j, chunk i), at offsets[j * nc + i + 1]; then
+    // their running sum.
+    let mut offsets = vec![0u32; n_pre * nc + 1];
+    let counts = Shared(offsets.as_mut_ptr());
+    chunks.par_iter().enumerate().for_each(|(ci, info)| {
+        let counts = &counts;
+        for i in info.lo..info.hi {
+            for &j in rows.row(i) {
+                // SAFETY: j < n_pre (drawn rows index the presynaptic population; given rows
+                // are checked by `Spec::validate`), so the element is inside the allocation;
+                // only this task writes the elements of chunk ci.
+                unsafe { *counts.0.add(j as usize * nc + ci + 1) += 1 };
+            }
         }
-    }
+    });
     let mut total: u64 = 0;
-    for c in counts.iter_mut().skip(1) {
-        total += *c as u64;
+    for o in offsets.iter_mut().skip(1) {
+        total += *o as u64;
         if total > u32::MAX as u64 {
             return Err(SimError::TooLarge {
-                what: "synapses onto one chunk".into(),
+                what: "synapses in one projection".into(),
                 need: format!("more than {}", u32::MAX),
                 limit: format!("{}", u32::MAX),
             });
         }
-        *c = total as u32;
+        *o = total as u32;
     }
-    let offsets = counts;
-    let mut fill = offsets.clone();
     let mut targets = vec![0u16; total as usize];
     let mut delays = if per_synapse {
         vec![0u16; total as usize]
     } else {
         Vec::new()
     };
-    for i in info.lo..info.hi {
-        // Delays are drawn per row (postsynaptic neuron), in the row's order.
-        let mut drng = per_synapse.then(|| {
-            let mut r = ChaCha8Rng::seed_from_u64(seed);
-            r.set_stream(streams::projection_delays(k, i));
-            r
-        });
-        for &j in rows.row(i) {
-            let at = fill[j as usize] as usize;
-            targets[at] = (i - info.lo) as u16;
-            if let Some(r) = drng.as_mut() {
-                delays[at] = r.random_range(smin..=smax) as u16;
+    let out = Shared(targets.as_mut_ptr());
+    let out_d = Shared(delays.as_mut_ptr());
+    let offsets_ref = &offsets;
+    chunks.par_iter().enumerate().for_each(|(ci, info)| {
+        let (out, out_d) = (&out, &out_d);
+        let mut fill: Vec<u32> = (0..n_pre).map(|j| offsets_ref[j * nc + ci]).collect();
+        for i in info.lo..info.hi {
+            // Delays are drawn per row (postsynaptic neuron), in the row's order.
+            let mut drng = per_synapse.then(|| {
+                let mut r = ChaCha8Rng::seed_from_u64(seed);
+                r.set_stream(streams::projection_delays(k, i));
+                r
+            });
+            for &j in rows.row(i) {
+                let at = fill[j as usize] as usize;
+                debug_assert!(at < offsets_ref[j as usize * nc + ci + 1] as usize);
+                // SAFETY: `at` lies in the range of (j, chunk ci), which only this task
+                // writes, and inside the allocation: the ranges partition 0..total (counted
+                // from the same rows above), and `fill` stays inside its range.
+                unsafe {
+                    *out.0.add(at) = (i - info.lo) as u16;
+                    if let Some(r) = drng.as_mut() {
+                        *out_d.0.add(at) = r.random_range(smin..=smax) as u16;
+                    }
+                }
+                fill[j as usize] += 1;
             }
-            fill[j as usize] += 1;
         }
-    }
+    });
     Ok(Fanout {
         projection: k,
+        first_chunk: 0,
+        chunks: nc,
         offsets,
         targets,
         delays,
         delay: smin as u16,
     })
 }
+
+/// A pointer written by several tasks at disjoint places ([`fanout`]).
+struct Shared<T>(*mut T);
+// SAFETY: the tasks of `fanout` write disjoint elements and nothing reads them meanwhile.
+unsafe impl<T> Sync for Shared<T> {}

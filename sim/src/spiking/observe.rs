@@ -440,7 +440,10 @@ impl ChunkObs {
         }
     }
 
-    /// One synaptic sample at time `t` (module docs).
+    /// One synaptic sample at time `t` (module docs). Inlined into the vector builds of
+    /// [`ChunkObs::record`], its per-neuron loops vectorise (slices cut to one length, so no
+    /// bounds checks).
+    #[inline(always)]
     fn sample_synapses(&mut self, state: &ChunkState, t: f64, w_rate: Option<f64>) {
         let first = self.syn_steps == 0;
         if first {
@@ -466,12 +469,15 @@ impl ChunkObs {
             if first {
                 shift.copy_from_slice(s);
             }
-            for k in 0..s.len() {
+            let n = s.len();
+            let (sum, shift, sum2, gv) = (&mut sum[..n], &shift[..n], &mut sum2[..n], &mut gv[..n]);
+            let (v, v0) = (&state.v[..n], &self.sv_shift[..n]);
+            for k in 0..n {
                 let x = s[k];
                 sum[k] += x;
                 let d = x - shift[k];
                 sum2[k] += d * d;
-                gv[k] += d * (state.v[k] - self.sv_shift[k]);
+                gv[k] += d * (v[k] - v0[k]);
             }
         }
         self.syn_steps += 1;
