@@ -862,13 +862,17 @@ impl Lif {
     #[inline(always)]
     fn step_linear<const AVX2: bool>(
         &self,
-        dt: f64,
-        drive: f64,
-        channels: &[Synapse],
-        prepared: Option<&[f64]>,
+        input: StepInput<'_>,
         st: &mut ChunkState,
         spikes: &mut Spikes,
     ) {
+        let StepInput {
+            dt,
+            drive,
+            channels,
+            prepared,
+            ..
+        } = input;
         let timed = self.scheme == LifScheme::Timed;
         let m = self.mu + drive;
         let (cur, tau_s) = Lif::current(channels);
@@ -1055,27 +1059,13 @@ impl Lif {
         st: &mut ChunkState,
         sp: &mut Spikes,
     ) {
-        self.step_linear::<false>(
-            input.dt,
-            input.drive,
-            input.channels,
-            input.prepared,
-            st,
-            sp,
-        )
+        self.step_linear::<false>(input, st, sp)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn step_linear_avx2(&self, input: StepInput<'_>, st: &mut ChunkState, sp: &mut Spikes) {
-        self.step_linear::<true>(
-            input.dt,
-            input.drive,
-            input.channels,
-            input.prepared,
-            st,
-            sp,
-        )
+        self.step_linear::<true>(input, st, sp)
     }
 }
 
@@ -1176,14 +1166,7 @@ impl NeuronModel for Lif {
                 return unsafe { self.step_linear_avx2(input, st, spikes) };
             }
         }
-        self.step_linear::<false>(
-            input.dt,
-            input.drive,
-            input.channels,
-            input.prepared,
-            st,
-            spikes,
-        )
+        self.step_linear::<false>(input, st, spikes)
     }
 }
 
@@ -1462,8 +1445,7 @@ mod tests {
                                 1 => unsafe { model.step_linear_avx2(input, &mut st, &mut sp) },
                                 #[cfg(target_arch = "x86_64")]
                                 2 => unsafe { model.step_linear_avx512(input, &mut st, &mut sp) },
-                                _ => model
-                                    .step_linear::<false>(0.01, 0.0, &ch, None, &mut st, &mut sp),
+                                _ => model.step_linear::<false>(input, &mut st, &mut sp),
                             }
                             all.push(sp);
                         }
